@@ -1,0 +1,217 @@
+//! `RetryPolicy`: when to try an idempotent request again, and how long to wait first.
+//!
+//! A pure decision: the time (`now`) and the randomness for jitter come in as arguments, so the
+//! policy runs the same in any runtime and its tests are exact and instant.
+
+use std::time::{Duration, SystemTime};
+
+use crate::error::ResponseError;
+
+/// How a failed attempt ended.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum AttemptOutcome<'a> {
+    /// A response came back, and it was an error.
+    Response(&'a ResponseError),
+    /// No response came back (refused, reset, timed out). Every operation here is idempotent,
+    /// so trying again is safe even if the request was sent.
+    TransportFailure,
+}
+
+/// What to do after a failed attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryDecision {
+    /// Wait this long, then try again.
+    RetryAfter(Duration),
+    /// Give up and return the last outcome.
+    Stop(StopReason),
+}
+
+/// Why a [`RetryDecision::Stop`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// The outcome is not worth retrying (a 404, a 401, a decode error…).
+    NotRetryable,
+    /// The policy's attempt count is used up.
+    AttemptsExhausted,
+    /// The wait needed would go past the policy's total wait budget.
+    WaitBudgetExhausted {
+        /// The wait that did not fit.
+        needed: Duration,
+    },
+}
+
+/// When to retry: 429 (after its `Retry-After`), 409 `resource_locked`, 502, 503, 504 and
+/// transport failures; with capped exponential backoff and jitter; at most `max_attempts`
+/// attempts and `max_total_wait` of waiting in all.
+///
+/// ```
+/// use clerk_moderation_core::{AttemptOutcome, RetryDecision, RetryPolicy};
+/// use std::time::{Duration, SystemTime};
+///
+/// let policy = RetryPolicy::default();
+/// let mut retry = policy.start();
+/// // The first attempt failed to connect: wait (with jitter) and go again.
+/// let now = SystemTime::UNIX_EPOCH;
+/// match retry.next(AttemptOutcome::TransportFailure, now, 42) {
+///     RetryDecision::RetryAfter(wait) => assert!(wait <= Duration::from_millis(500)),
+///     stop => panic!("expected a retry, got {stop:?}"),
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_total_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 attempts; backoff from 500 ms doubling up to 8 s; 30 s of waiting in all, which covers
+    /// a `Retry-After` from Clerk's 10-second rate-limit window.
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_total_wait: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the most attempts, the first included (at least 1).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts.max(1);
+        self
+    }
+
+    /// Sets the first backoff; each next one doubles.
+    pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// Caps a single computed backoff (a server's `Retry-After` is honoured beyond it).
+    pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// Caps the waiting over all attempts.
+    pub fn with_max_total_wait(mut self, wait: Duration) -> Self {
+        self.max_total_wait = wait;
+        self
+    }
+
+    /// The most attempts, the first included.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The total wait budget.
+    pub fn max_total_wait(&self) -> Duration {
+        self.max_total_wait
+    }
+
+    /// Starts tracking one call's attempts.
+    pub fn start(&self) -> RetryState {
+        RetryState {
+            policy: self.clone(),
+            attempts: 1,
+            waited: Duration::ZERO,
+        }
+    }
+
+    /// The decision after `attempts` attempts (1 after the first) that waited `waited` in all.
+    ///
+    /// `now` resolves a `Retry-After` date; `random` is any random `u64` and picks the jitter.
+    pub fn decide(
+        &self,
+        attempts: u32,
+        outcome: AttemptOutcome<'_>,
+        waited: Duration,
+        now: SystemTime,
+        random: u64,
+    ) -> RetryDecision {
+        let retry_after = match outcome {
+            AttemptOutcome::TransportFailure => None,
+            AttemptOutcome::Response(error) if error.is_retryable() => error.retry_after(),
+            AttemptOutcome::Response(_) => return RetryDecision::Stop(StopReason::NotRetryable),
+        };
+        if attempts >= self.max_attempts {
+            return RetryDecision::Stop(StopReason::AttemptsExhausted);
+        }
+        let wait = match retry_after {
+            Some(retry_after) => retry_after.delay_from(now),
+            None => self.backoff(attempts, random),
+        };
+        if waited.saturating_add(wait) > self.max_total_wait {
+            return RetryDecision::Stop(StopReason::WaitBudgetExhausted { needed: wait });
+        }
+        RetryDecision::RetryAfter(wait)
+    }
+
+    /// Equal-jitter backoff: half the capped exponential step, plus a random part of the other
+    /// half. Never zero, so a fleet does not retry in lockstep, and never above the cap.
+    fn backoff(&self, attempts: u32, random: u64) -> Duration {
+        let doublings = attempts.saturating_sub(1).min(31);
+        let step = self
+            .initial_backoff
+            .saturating_mul(1u32 << doublings)
+            .min(self.max_backoff);
+        let half = step / 2;
+        // The top 53 bits of `random` as a fraction in [0, 1).
+        let fraction = (random >> 11) as f64 / (1u64 << 53) as f64;
+        half + half.mul_f64(fraction)
+    }
+}
+
+/// One call's progress through a [`RetryPolicy`]: how many attempts were made and how long was
+/// waited, so each decision takes only the latest outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryState {
+    policy: RetryPolicy,
+    attempts: u32,
+    waited: Duration,
+}
+
+impl RetryState {
+    /// Decides after the latest failed attempt; a `RetryAfter` is counted as waited and the next
+    /// attempt as made.
+    pub fn next(
+        &mut self,
+        outcome: AttemptOutcome<'_>,
+        now: SystemTime,
+        random: u64,
+    ) -> RetryDecision {
+        let decision = self
+            .policy
+            .decide(self.attempts, outcome, self.waited, now, random);
+        if let RetryDecision::RetryAfter(wait) = decision {
+            self.attempts += 1;
+            self.waited = self.waited.saturating_add(wait);
+        }
+        decision
+    }
+
+    /// Attempts made so far (1 before any retry).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Time waited so far.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+}

@@ -1,0 +1,85 @@
+//! `SecretKey`: the Backend API secret, kept out of every `Debug`, error and log.
+
+use std::fmt;
+
+use http::HeaderValue;
+
+use crate::error::BuildError;
+
+/// The longest key accepted; Clerk's keys are about 50 characters.
+const MAX_SECRET_KEY_LEN: usize = 512;
+
+/// A Clerk secret key (`sk_live_…` or `sk_test_…`).
+///
+/// Its `Debug` is redacted and it has no `Display`, so it cannot end up in a log by accident.
+/// The `Authorization` header value made from it is marked sensitive, which keeps HTTP libraries
+/// (hyper, h2) from logging or HPACK-indexing it.
+///
+/// ```
+/// use clerk_moderation_core::SecretKey;
+///
+/// let key = SecretKey::new("sk_test_abc123").unwrap();
+/// assert_eq!(format!("{key:?}"), "SecretKey(<redacted>)");
+/// assert!(SecretKey::new("sk_test with space").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey {
+    /// `Bearer <key>`, built once and marked sensitive.
+    authorization: HeaderValue,
+}
+
+impl SecretKey {
+    /// Checks and wraps a secret key.
+    ///
+    /// Refuses an empty key, one longer than 512 bytes, and one with anything but visible ASCII
+    /// (whitespace, control characters or non-ASCII would make a broken or smuggled header).
+    /// The error says why, never what the key was.
+    pub fn new(key: impl AsRef<str>) -> Result<Self, BuildError> {
+        let key = key.as_ref();
+        let problem = if key.is_empty() {
+            Some("is empty")
+        } else if key.len() > MAX_SECRET_KEY_LEN {
+            Some("is longer than 512 bytes")
+        } else if !key.bytes().all(|b| b.is_ascii_graphic()) {
+            Some("has a character that is not visible ASCII")
+        } else {
+            None
+        };
+        if let Some(reason) = problem {
+            return Err(BuildError::InvalidSecretKey { reason });
+        }
+        let mut value = String::with_capacity("Bearer ".len() + key.len());
+        value.push_str("Bearer ");
+        value.push_str(key);
+        let mut authorization =
+            HeaderValue::try_from(value).map_err(|_| BuildError::InvalidSecretKey {
+                reason: "is not a valid header value",
+            })?;
+        authorization.set_sensitive(true);
+        Ok(Self { authorization })
+    }
+
+    /// The `Authorization` header value (`Bearer …`), marked sensitive.
+    pub fn authorization_header(&self) -> &HeaderValue {
+        &self.authorization
+    }
+
+    /// The key itself, for the rare caller that must hand it to something else (an emulator, a
+    /// key store). Everything in this workspace sends it through [`Self::authorization_header`].
+    pub fn expose_secret(&self) -> &str {
+        // Built from "Bearer " + visible ASCII, so both the prefix and UTF-8 hold.
+        let bytes = self.authorization.as_bytes();
+        std::str::from_utf8(&bytes["Bearer ".len()..]).unwrap_or_default()
+    }
+
+    /// Whether this is a development-instance key (`sk_test_…`).
+    pub fn is_test_key(&self) -> bool {
+        self.expose_secret().starts_with("sk_test_")
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
