@@ -16,15 +16,17 @@ use super::retry_after::RetryAfter;
 /// - [`ResponseError::Unstructured`]: a non-2xx whose body is not Clerk's (an HTML 502 from a
 ///   load balancer, plain text, another JSON shape, nothing), kept as bytes.
 /// - [`ResponseError::Decode`]: a 2xx whose body does not decode, with the JSON path that failed.
+///
+/// The details are boxed so that `Result<User, ResponseError>` stays small on the success path.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ResponseError {
     /// Clerk answered with an error.
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// A non-2xx whose body is not Clerk's error JSON.
-    Unstructured(UnstructuredError),
+    Unstructured(Box<UnstructuredError>),
     /// A 2xx whose body does not decode as the expected output.
-    Decode(DecodeError),
+    Decode(Box<DecodeError>),
 }
 
 /// A non-2xx answer with Clerk's error body.
@@ -297,14 +299,14 @@ pub(crate) fn parse_success<T: DeserializeOwned>(
                 // Both parsers read the same bytes; should they ever disagree, report the first.
                 Ok(_) => (".".to_owned(), fast_error.to_string()),
             };
-            Err(ResponseError::Decode(DecodeError {
+            Err(ResponseError::Decode(Box::new(DecodeError {
                 status,
                 content_type: content_type(headers),
                 path,
                 message,
                 body: body.to_vec(),
                 clerk_trace_id: trace_id_header(headers),
-            }))
+            })))
         }
     }
 }
@@ -327,7 +329,7 @@ pub(crate) fn error_from_parts(
                     extra,
                     ..
                 } = parsed;
-                return ResponseError::Api(ApiError {
+                return ResponseError::Api(Box::new(ApiError {
                     status,
                     errors,
                     clerk_trace_id: clerk_trace_id.or_else(|| trace_id_header(headers)),
@@ -335,16 +337,16 @@ pub(crate) fn error_from_parts(
                     extra,
                     retry_after,
                     headers: headers.clone(),
-                });
+                }));
             }
         }
     }
-    ResponseError::Unstructured(UnstructuredError {
+    ResponseError::Unstructured(Box::new(UnstructuredError {
         status,
         content_type: content_type(headers),
         body: body.to_vec(),
         clerk_trace_id: trace_id_header(headers),
         retry_after,
         headers: headers.clone(),
-    })
+    }))
 }

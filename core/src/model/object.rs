@@ -53,6 +53,25 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
+/// How a field type relates to JSON `null`.
+///
+/// For `Option<T>`, `null` is the default value itself, so a `null` needs no note in the
+/// [`Shape`]: `None` serializes back to `null`. For every other type, a `null` is drift that the
+/// shape must remember to give it back.
+pub(crate) trait FieldType {
+    /// Whether the type's default value serializes as `null`.
+    const NULL_IS_DEFAULT: bool = false;
+}
+
+impl<T> FieldType for Option<T> {
+    const NULL_IS_DEFAULT: bool = true;
+}
+impl FieldType for String {}
+impl FieldType for bool {}
+impl FieldType for i64 {}
+impl<T> FieldType for Vec<T> {}
+impl FieldType for serde_json::Map<String, serde_json::Value> {}
+
 /// Declares a lossless Clerk object: the struct, `Default`, `Serialize` and `Deserialize`.
 ///
 /// Each field may name its JSON key with `as "key"` (for keys that are Rust keywords). Every
@@ -81,6 +100,8 @@ macro_rules! clerk_object {
             shape: $crate::model::object::Shape,
         }
 
+        impl $crate::model::object::FieldType for $name {}
+
         const _: () = {
             use serde::de::{MapAccess, Visitor};
             use serde::ser::SerializeMap;
@@ -104,8 +125,9 @@ macro_rules! clerk_object {
                         .is_some_and(|i| self.shape.absent & (1u64 << i) != 0)
                 }
 
-                /// Whether the modelled field `key` was `null` in the JSON this value was
-                /// parsed from.
+                /// Whether the modelled field `key` came as `null` although its type has no
+                /// `null` of its own (a `bool`, a string, an array…). An `Option` field's
+                /// `null` is simply `None`.
                 pub fn was_null(&self, key: &str) -> bool {
                     Self::FIELDS.iter().position(|k| *k == key)
                         .is_some_and(|i| self.shape.null & (1u64 << i) != 0)
@@ -156,7 +178,9 @@ macro_rules! clerk_object {
                                                 }
                                                 None => {
                                                     out.$field = <$ty as Default>::default();
-                                                    out.shape.null |= bit;
+                                                    if !<$ty as $crate::model::object::FieldType>::NULL_IS_DEFAULT {
+                                                        out.shape.null |= bit;
+                                                    }
                                                 }
                                             }
                                         }

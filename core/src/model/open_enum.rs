@@ -65,6 +65,8 @@ macro_rules! open_enum {
             }
         }
 
+        impl $crate::model::object::FieldType for $name {}
+
         impl Default for $name {
             /// An empty unknown value: what a missing field becomes.
             fn default() -> Self {

@@ -1,0 +1,168 @@
+//! The retry policy decides from its inputs alone: exact, instant tests.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clerk_moderation_core::http::Response;
+use clerk_moderation_core::{
+    AttemptOutcome, Operation, ResponseError, RetryDecision, RetryPolicy, StopReason, UnlockUser,
+    UserId,
+};
+
+fn error(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseError {
+    let mut builder = Response::builder().status(status);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    UnlockUser::new(UserId::new("user_1").unwrap())
+        .parse_response(builder.body(body).unwrap())
+        .unwrap_err()
+}
+
+const NOW: SystemTime = UNIX_EPOCH;
+const LOCKED: &str = r#"{"errors":[{"message":"locked","code":"resource_locked"}]}"#;
+
+#[test]
+fn retryable_outcomes_are_retried() {
+    let policy = RetryPolicy::default();
+    for e in [
+        error(429, &[], ""),
+        error(409, &[], LOCKED),
+        error(502, &[], ""),
+        error(503, &[], ""),
+        error(504, &[], ""),
+    ] {
+        let decision = policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, NOW, 0);
+        assert!(
+            matches!(decision, RetryDecision::RetryAfter(_)),
+            "{e:?}: {decision:?}"
+        );
+    }
+    let decision = policy.decide(1, AttemptOutcome::TransportFailure, Duration::ZERO, NOW, 0);
+    assert!(matches!(decision, RetryDecision::RetryAfter(_)));
+}
+
+#[test]
+fn other_outcomes_stop_at_once() {
+    let policy = RetryPolicy::default();
+    let conflict = r#"{"errors":[{"message":"dup","code":"duplicate_record"}]}"#;
+    for e in [
+        error(404, &[], ""),
+        error(401, &[], ""),
+        error(400, &[], ""),
+        error(500, &[], ""),
+        error(409, &[], conflict),
+        error(200, &[], "nope"),
+    ] {
+        let decision = policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, NOW, 0);
+        assert_eq!(
+            decision,
+            RetryDecision::Stop(StopReason::NotRetryable),
+            "{e:?}"
+        );
+    }
+}
+
+#[test]
+fn retry_after_is_honoured_in_seconds_and_as_a_date() {
+    let policy = RetryPolicy::default();
+    let e = error(429, &[("retry-after", "2")], "");
+    assert_eq!(
+        policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, NOW, 99),
+        RetryDecision::RetryAfter(Duration::from_secs(2))
+    );
+    let e = error(503, &[("retry-after", "Thu, 01 Jan 1970 00:00:07 GMT")], "");
+    let now = UNIX_EPOCH + Duration::from_secs(3);
+    assert_eq!(
+        policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, now, 99),
+        RetryDecision::RetryAfter(Duration::from_secs(4))
+    );
+}
+
+#[test]
+fn a_retry_after_beyond_the_budget_stops() {
+    let policy = RetryPolicy::default().with_max_total_wait(Duration::from_secs(5));
+    let e = error(429, &[("retry-after", "6")], "");
+    assert_eq!(
+        policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, NOW, 0),
+        RetryDecision::Stop(StopReason::WaitBudgetExhausted {
+            needed: Duration::from_secs(6)
+        })
+    );
+    let e = error(429, &[("retry-after", "3")], "");
+    assert!(matches!(
+        policy.decide(
+            2,
+            AttemptOutcome::Response(&e),
+            Duration::from_secs(3),
+            NOW,
+            0
+        ),
+        RetryDecision::Stop(StopReason::WaitBudgetExhausted { .. })
+    ));
+}
+
+#[test]
+fn backoff_doubles_with_jitter_and_is_capped() {
+    let policy = RetryPolicy::default()
+        .with_max_attempts(10)
+        .with_initial_backoff(Duration::from_millis(100))
+        .with_max_backoff(Duration::from_millis(1000))
+        .with_max_total_wait(Duration::from_secs(3600));
+    let wait = |attempts, random| match policy.decide(
+        attempts,
+        AttemptOutcome::TransportFailure,
+        Duration::ZERO,
+        NOW,
+        random,
+    ) {
+        RetryDecision::RetryAfter(wait) => wait,
+        other => panic!("{other:?}"),
+    };
+    // Equal jitter: between half the step and the whole step.
+    assert_eq!(wait(1, 0), Duration::from_millis(50));
+    assert!(
+        wait(1, u64::MAX) <= Duration::from_millis(100)
+            && wait(1, u64::MAX) > Duration::from_millis(99)
+    );
+    assert_eq!(wait(2, 0), Duration::from_millis(100));
+    assert_eq!(wait(3, 0), Duration::from_millis(200));
+    assert_eq!(
+        wait(5, 0),
+        Duration::from_millis(500),
+        "capped at 1000 ms, half of it without jitter"
+    );
+    assert_eq!(wait(9, 0), Duration::from_millis(500));
+    let mid = wait(3, u64::MAX / 2);
+    assert!(
+        mid > Duration::from_millis(290) && mid < Duration::from_millis(310),
+        "{mid:?}"
+    );
+}
+
+#[test]
+fn attempts_are_bounded_and_tracked() {
+    let policy = RetryPolicy::default()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(10));
+    let mut state = policy.start();
+    assert!(matches!(
+        state.next(AttemptOutcome::TransportFailure, NOW, 1),
+        RetryDecision::RetryAfter(_)
+    ));
+    assert!(matches!(
+        state.next(AttemptOutcome::TransportFailure, NOW, 1),
+        RetryDecision::RetryAfter(_)
+    ));
+    assert_eq!(state.attempts(), 3);
+    assert!(state.waited() > Duration::ZERO);
+    assert_eq!(
+        state.next(AttemptOutcome::TransportFailure, NOW, 1),
+        RetryDecision::Stop(StopReason::AttemptsExhausted)
+    );
+    assert_eq!(
+        RetryPolicy::never()
+            .start()
+            .next(AttemptOutcome::TransportFailure, NOW, 1),
+        RetryDecision::Stop(StopReason::AttemptsExhausted)
+    );
+}
