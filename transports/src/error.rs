@@ -1,0 +1,338 @@
+//! What the built-in transports' errors share: [`TransportErrorKind`], and whether the request
+//! may have been sent.
+
+#![cfg_attr(not(any(feature = "ureq", feature = "hyper")), allow(dead_code))]
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+
+/// What went wrong when no response came back. Each built-in adapter has its own error type
+/// (`ureq::UreqError`, `hyper::HyperError`); both
+/// report one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// Plain `http://` to a host that is not loopback, or loopback without the opt-in, or a
+    /// scheme other than `http`/`https`. Refused before any connection or DNS lookup.
+    InsecureScheme,
+    /// The request cannot be sent as it is (no host, say). Nothing was sent.
+    InvalidRequest,
+    /// The transport is configured in a way this crate refuses (an agent that follows
+    /// redirects, say).
+    Config,
+    /// No connection: refused, unreachable, DNS failure, proxy failure.
+    Connect,
+    /// TLS failed (a handshake with a server that does not speak TLS, a bad certificate…).
+    Tls,
+    /// A timeout: connecting, or the whole call.
+    Timeout,
+    /// The response body is larger than the configured cap.
+    BodyTooLarge,
+    /// The server's response is not valid HTTP.
+    Protocol,
+    /// An I/O error on an established connection (a reset, an early close).
+    Io,
+    /// Anything else.
+    Other,
+}
+
+impl TransportErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::InsecureScheme => "refused an insecure URL",
+            Self::InvalidRequest => "invalid request",
+            Self::Config => "refused transport configuration",
+            Self::Connect => "could not connect",
+            Self::Tls => "TLS failed",
+            Self::Timeout => "timed out",
+            Self::BodyTooLarge => "response body too large",
+            Self::Protocol => "invalid HTTP response",
+            Self::Io => "I/O error",
+            Self::Other => "transport error",
+        }
+    }
+}
+
+/// A boxed underlying error.
+pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// The body of every adapter error. Never holds the request or its headers.
+pub(crate) struct ErrorRepr {
+    pub(crate) kind: TransportErrorKind,
+    pub(crate) may_have_been_sent: bool,
+    pub(crate) detail: Cow<'static, str>,
+    pub(crate) source: Option<BoxError>,
+}
+
+impl ErrorRepr {
+    /// An error; `source` is dropped for a stand-in if its text mentions `secret` (the bearer
+    /// token of the request that failed), so the key cannot leak through an underlying
+    /// library's message.
+    pub(crate) fn new(
+        kind: TransportErrorKind,
+        may_have_been_sent: bool,
+        detail: impl Into<Cow<'static, str>>,
+        source: Option<BoxError>,
+        secret: Option<&[u8]>,
+    ) -> Self {
+        let source = match (source, secret) {
+            (Some(source), Some(secret)) if mentions(&*source, secret) => {
+                Some(Box::new(Withheld) as BoxError)
+            }
+            (source, _) => source,
+        };
+        let mut detail: Cow<'static, str> = detail.into();
+        if let Some(secret) = secret {
+            if contains(detail.as_bytes(), secret) {
+                detail = Cow::Borrowed("details withheld: they mentioned the secret key");
+            }
+        }
+        Self {
+            kind,
+            may_have_been_sent,
+            detail,
+            source,
+        }
+    }
+
+    pub(crate) fn fmt_display(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind.describe())?;
+        if !self.detail.is_empty() {
+            write!(f, ": {}", self.detail)?;
+        }
+        if self.may_have_been_sent {
+            f.write_str(" (the request may have been sent)")
+        } else {
+            f.write_str(" (the request was not sent)")
+        }
+    }
+
+    pub(crate) fn fmt_debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
+            .field("kind", &self.kind)
+            .field("may_have_been_sent", &self.may_have_been_sent)
+            .field("detail", &self.detail)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// Whether the error, or any error in its chain, shows `secret` in its `Display` or `Debug`.
+fn mentions(error: &(dyn StdError + 'static), secret: &[u8]) -> bool {
+    if secret.is_empty() {
+        return false;
+    }
+    let mut next = Some(error);
+    let mut depth = 0;
+    while let Some(error) = next {
+        if contains(error.to_string().as_bytes(), secret)
+            || contains(format!("{error:?}").as_bytes(), secret)
+        {
+            return true;
+        }
+        depth += 1;
+        if depth > 16 {
+            break;
+        }
+        next = error.source();
+    }
+    false
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Stands in for an underlying error whose text mentioned the secret key.
+#[derive(Debug)]
+struct Withheld;
+
+impl fmt::Display for Withheld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("underlying error withheld: its text mentioned the secret key")
+    }
+}
+
+impl StdError for Withheld {}
+
+/// The bearer token of a request (what follows `Bearer `), to keep out of errors.
+pub(crate) fn bearer_token(headers: &http::HeaderMap) -> Option<Vec<u8>> {
+    let value = headers.get(http::header::AUTHORIZATION)?.as_bytes();
+    let token = value.strip_prefix(b"Bearer ").unwrap_or(value);
+    (!token.is_empty()).then(|| token.to_vec())
+}
+
+/// Walks an error chain, looking inside `io::Error`s too (whose `source()` skips the error they
+/// wrap), and returns the first `T` found.
+#[cfg(any(feature = "ureq", feature = "hyper"))]
+pub(crate) fn find_in_chain<'a, T: StdError + 'static>(
+    error: &'a (dyn StdError + 'static),
+) -> Option<&'a T> {
+    let mut next = Some(error);
+    let mut depth = 0;
+    while let Some(error) = next {
+        if let Some(found) = error.downcast_ref::<T>() {
+            return Some(found);
+        }
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            if let Some(inner) = io.get_ref() {
+                if let Some(found) = find_in_chain::<T>(inner) {
+                    return Some(found);
+                }
+            }
+        }
+        depth += 1;
+        if depth > 16 {
+            return None;
+        }
+        next = error.source();
+    }
+    None
+}
+
+/// Defines an adapter's error type over [`ErrorRepr`].
+#[cfg(any(feature = "ureq", feature = "hyper"))]
+macro_rules! transport_error {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        pub struct $name(pub(crate) $crate::error::ErrorRepr);
+
+        impl $name {
+            /// What went wrong.
+            pub fn kind(&self) -> $crate::TransportErrorKind {
+                self.0.kind
+            }
+
+            /// Whether the request may have reached the server. `false` means it certainly did
+            /// not (refused before connecting, connection refused, TLS handshake failed):
+            /// sending it again cannot apply it twice. `true` means it may have: a timeout or a
+            /// reset after the request went out, a body that was too large.
+            pub fn may_have_been_sent(&self) -> bool {
+                self.0.may_have_been_sent
+            }
+
+            /// A timeout (connecting, or the whole call).
+            pub fn is_timeout(&self) -> bool {
+                self.0.kind == $crate::TransportErrorKind::Timeout
+            }
+
+            /// No connection could be made.
+            pub fn is_connect(&self) -> bool {
+                self.0.kind == $crate::TransportErrorKind::Connect
+            }
+
+            /// TLS failed.
+            pub fn is_tls(&self) -> bool {
+                self.0.kind == $crate::TransportErrorKind::Tls
+            }
+
+            /// The response body was larger than the cap.
+            pub fn is_body_too_large(&self) -> bool {
+                self.0.kind == $crate::TransportErrorKind::BodyTooLarge
+            }
+
+            /// Plain HTTP refused (not loopback, or loopback HTTP not switched on).
+            pub fn is_insecure_scheme(&self) -> bool {
+                self.0.kind == $crate::TransportErrorKind::InsecureScheme
+            }
+
+            /// The request could not be sent as it was.
+            pub fn is_invalid_request(&self) -> bool {
+                self.0.kind == $crate::TransportErrorKind::InvalidRequest
+            }
+
+            /// The transport's configuration was refused.
+            pub fn is_config(&self) -> bool {
+                self.0.kind == $crate::TransportErrorKind::Config
+            }
+
+            /// An I/O error or an invalid response on an established connection.
+            pub fn is_io(&self) -> bool {
+                matches!(
+                    self.0.kind,
+                    $crate::TransportErrorKind::Io | $crate::TransportErrorKind::Protocol
+                )
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.0.fmt_display(f)
+            }
+        }
+
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.0.fmt_debug(stringify!($name), f)
+            }
+        }
+
+        impl ::std::error::Error for $name {
+            fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+                self.0
+                    .source
+                    .as_deref()
+                    .map(|e| e as &(dyn ::std::error::Error + 'static))
+            }
+        }
+    };
+}
+
+#[cfg(any(feature = "ureq", feature = "hyper"))]
+pub(crate) use transport_error;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Leaky(String);
+
+    impl fmt::Display for Leaky {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "request failed: authorization: Bearer {}", self.0)
+        }
+    }
+
+    impl StdError for Leaky {}
+
+    #[test]
+    fn an_underlying_error_that_shows_the_key_is_withheld() {
+        let secret = b"sk_test_leaky".as_slice();
+        let repr = ErrorRepr::new(
+            TransportErrorKind::Io,
+            true,
+            "got Bearer sk_test_leaky back",
+            Some(Box::new(Leaky("sk_test_leaky".into()))),
+            Some(secret),
+        );
+        let mut shown = String::new();
+        {
+            use fmt::Write as _;
+            struct Display<'a>(&'a ErrorRepr);
+            impl fmt::Display for Display<'_> {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    self.0.fmt_display(f)?;
+                    self.0.fmt_debug("E", f)
+                }
+            }
+            write!(shown, "{}", Display(&repr)).unwrap();
+        }
+        assert!(!shown.contains("sk_"), "{shown}");
+        assert!(shown.contains("withheld"), "{shown}");
+        assert!(!format!("{:?}", repr.source).contains("sk_"));
+    }
+
+    #[test]
+    fn an_innocent_error_is_kept() {
+        let repr = ErrorRepr::new(
+            TransportErrorKind::Io,
+            true,
+            "reset",
+            Some(Box::new(Leaky("nothing".into()))),
+            Some(b"sk_test_x".as_slice()),
+        );
+        assert!(repr.source.unwrap().to_string().contains("nothing"));
+    }
+}

@@ -1,0 +1,262 @@
+//! `HyperTransport` against a real HTTP server on 127.0.0.1.
+
+#![cfg(feature = "hyper")]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use clerk_moderation_core::{AsyncTransport, GetUser, Operation, RetryPolicy, UnlockUser};
+use clerk_moderation_transports::hyper::{HyperError, HyperTransport};
+use clerk_moderation_transports::{AsyncClient, ClientError, TransportErrorKind};
+use support::*;
+
+fn loopback() -> HyperTransport {
+    HyperTransport::builder()
+        .allow_loopback_http(true)
+        .build()
+        .unwrap()
+}
+
+fn client(server: &TestServer, transport: HyperTransport) -> AsyncClient<HyperTransport> {
+    AsyncClient::new(config(&server.url()), transport).with_retry_policy(RetryPolicy::never())
+}
+
+fn request_to(url: &str) -> http::Request<Vec<u8>> {
+    GetUser::new(uid("user_1"))
+        .build_request(&config(url))
+        .unwrap()
+}
+
+fn assert_send<T: Send>(_: &T) {}
+
+#[tokio::test]
+async fn every_operation_succeeds() {
+    let server = TestServer::start(|request, _| echo_users(request, false));
+    let client = client(&server, loopback());
+    let id = uid("user_abc");
+
+    let future = client.unlock(&id);
+    assert_send(&future);
+    assert_eq!(future.await.unwrap().id, "user_abc");
+    assert_eq!(client.unban(&id).await.unwrap().id, "user_abc");
+    assert_eq!(client.lock(&id).await.unwrap().id, "user_abc");
+    assert_eq!(client.ban(&id).await.unwrap().id, "user_abc");
+    assert_eq!(client.get_user(&id).await.unwrap().id, "user_abc");
+    let ids = [uid("user_1"), uid("user_2")];
+    let banned = client.ban_many(&ids).await.unwrap();
+    assert_eq!(
+        banned.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
+        ["user_1", "user_2"]
+    );
+    assert_eq!(client.unban_many(&ids).await.unwrap().len(), 2);
+
+    let requests = server.requests();
+    let lines: Vec<String> = requests
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "POST /v1/users/user_abc/unlock",
+            "POST /v1/users/user_abc/unban",
+            "POST /v1/users/user_abc/lock",
+            "POST /v1/users/user_abc/ban",
+            "GET /v1/users/user_abc",
+            "POST /v1/users/ban",
+            "POST /v1/users/unban",
+        ]
+    );
+    for request in &requests {
+        assert_eq!(
+            request.header("authorization"),
+            Some(format!("Bearer {SECRET}").as_str())
+        );
+        assert_eq!(request.header("clerk-api-version"), Some("2026-05-12"));
+        assert!(
+            request
+                .header("user-agent")
+                .unwrap()
+                .starts_with("clerk-moderation/")
+        );
+    }
+    assert_eq!(requests[6].user_ids(), ["user_1", "user_2"]);
+    assert_eq!(requests[6].header("content-type"), Some("application/json"));
+    assert_eq!(server.connections(), 1, "pooled keep-alive reuse");
+}
+
+#[tokio::test]
+async fn error_statuses_are_surfaced_intact() {
+    for case in error_cases() {
+        let server = TestServer::scripted(vec![case.reply()]);
+        let transport = loopback();
+
+        let response = transport.send(request_to(&server.url())).await.unwrap();
+        assert_eq!(response.status().as_u16(), case.status);
+        assert_eq!(response.body(), case.body.as_bytes());
+
+        let error = client(&server, transport)
+            .unlock(&uid("user_1"))
+            .await
+            .unwrap_err();
+        assert_eq!(error.attempts(), 1);
+        check_response_error(error.response().expect("a response error"), &case);
+        assert_no_secret(&error);
+    }
+}
+
+#[tokio::test]
+async fn redirects_are_returned_not_followed() {
+    let target = TestServer::start(|request, _| echo_users(request, false));
+    let location = format!("{}/v1/users/user_1/unlock", target.url());
+    let server = TestServer::scripted(vec![Reply::json(307, "").header("Location", &location)]);
+
+    let response = loopback().send(request_to(&server.url())).await.unwrap();
+    assert_eq!(response.status().as_u16(), 307);
+    assert_eq!(response.headers()["location"], location.as_str());
+
+    let error = client(&server, loopback())
+        .unlock(&uid("user_1"))
+        .await
+        .unwrap_err();
+    assert!(error.response().unwrap().is_redirect());
+    assert_eq!(server.requests().len(), 2);
+    assert!(
+        target.requests().is_empty(),
+        "the redirect target saw a request"
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_the_cap_is_a_typed_error() {
+    let server = TestServer::scripted(vec![Reply::json(200, vec![b'x'; 4096])]);
+    let transport = HyperTransport::builder()
+        .allow_loopback_http(true)
+        .max_body_size(1024)
+        .build()
+        .unwrap();
+    let error = transport.send(request_to(&server.url())).await.unwrap_err();
+    assert!(error.is_body_too_large(), "{error:?}");
+    assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
+    assert!(error.may_have_been_sent());
+    assert_no_secret(&error);
+
+    let server = TestServer::scripted(vec![Reply::json(200, vec![b' '; 1024 * 1024 + 1])]);
+    let error = loopback()
+        .send(request_to(&server.url()))
+        .await
+        .unwrap_err();
+    assert!(error.is_body_too_large(), "{error:?}");
+    let server = TestServer::scripted(vec![Reply::json(200, vec![b' '; 1024 * 1024])]);
+    assert!(loopback().send(request_to(&server.url())).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_stalled_server_times_out() {
+    let server = TestServer::scripted(vec![Reply::Stall(Duration::from_secs(8))]);
+    let transport = HyperTransport::builder()
+        .allow_loopback_http(true)
+        .timeout(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = transport.send(request_to(&server.url())).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(error.may_have_been_sent());
+    assert_no_secret(&error);
+}
+
+#[tokio::test]
+async fn a_refused_connection_was_not_sent() {
+    let url = format!("http://127.0.0.1:{}", dead_port());
+    let error = loopback().send(request_to(&url)).await.unwrap_err();
+    assert!(error.is_connect(), "{error:?}");
+    assert!(!error.may_have_been_sent());
+    assert_no_secret(&error);
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_port_is_a_tls_error() {
+    let server = TestServer::scripted(vec![Reply::json(200, user_json("user_1"))]);
+    let url = format!("https://127.0.0.1:{}", server.port());
+    let error = loopback().send(request_to(&url)).await.unwrap_err();
+    assert!(error.is_tls(), "{error:?}");
+    assert!(!error.may_have_been_sent());
+    assert_no_secret(&error);
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn plain_http_is_refused_before_any_connection() {
+    for transport in [HyperTransport::new().unwrap(), loopback()] {
+        let error = transport
+            .send(request_to("http://example.com"))
+            .await
+            .unwrap_err();
+        assert!(error.is_insecure_scheme(), "{error:?}");
+        assert!(!error.may_have_been_sent());
+        assert_no_secret(&error);
+    }
+    let server = TestServer::scripted(vec![Reply::json(200, user_json("user_1"))]);
+    let error = HyperTransport::new()
+        .unwrap()
+        .send(request_to(&server.url()))
+        .await
+        .unwrap_err();
+    assert!(error.is_insecure_scheme(), "{error:?}");
+    assert!(server.requests().is_empty());
+    let url = format!("http://localhost:{}", server.port());
+    match loopback().send(request_to(&url)).await {
+        Ok(response) => assert_eq!(response.status(), 200),
+        Err(e) => assert!(!e.is_insecure_scheme(), "{e:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_user_built_client_keeps_the_guarantees() {
+    use hyper_util::client::legacy::Client;
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use hyper_util::rt::TokioExecutor;
+
+    let client = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
+    let transport = HyperTransport::builder()
+        .allow_loopback_http(true)
+        .max_body_size(200)
+        .build_with_client(client);
+    let server = TestServer::scripted(vec![
+        Reply::json(404, clerk_error("resource_not_found", "t")),
+        Reply::json(200, vec![b'x'; 201]),
+    ]);
+    let response = transport.send(request_to(&server.url())).await.unwrap();
+    assert_eq!(response.status(), 404);
+    let error = transport.send(request_to(&server.url())).await.unwrap_err();
+    assert!(error.is_body_too_large());
+    let error = transport
+        .send(request_to("http://example.com"))
+        .await
+        .unwrap_err();
+    assert!(error.is_insecure_scheme());
+
+    let transport = HyperTransport::builder()
+        .allow_loopback_http(true)
+        .build_with_connector(HttpConnector::new());
+    // The last reply repeats: 201 bytes, under this transport's default cap.
+    let response = transport.send(request_to(&server.url())).await.unwrap();
+    assert_eq!(response.body().len(), 201);
+}
+
+#[tokio::test]
+async fn errors_never_show_the_secret() {
+    let client: AsyncClient<HyperTransport> =
+        AsyncClient::new(config("http://example.com"), HyperTransport::new().unwrap())
+            .with_retry_policy(RetryPolicy::never());
+    let error: ClientError<HyperError> = client
+        .execute(&UnlockUser::new(uid("user_1")))
+        .await
+        .unwrap_err();
+    assert_eq!(error.attempts(), 1);
+    assert!(error.transport().unwrap().is_insecure_scheme());
+    assert_no_secret(&error);
+}
