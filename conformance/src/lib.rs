@@ -3,3 +3,5 @@
 
 pub mod decoder;
 pub mod emulator;
+pub mod kit;
+pub mod strategies;
