@@ -15,7 +15,8 @@ pub enum BuildError {
     },
     /// The user id cannot be a Clerk user id.
     InvalidUserId {
-        /// The refused id, escaped and cut to 64 characters.
+        /// The refused id: its first 64 characters, escaped (no raw CR, LF or control
+        /// character reaches a log), then `…` if it was longer.
         id: String,
         /// What is wrong with it.
         problem: UserIdProblem,
