@@ -34,15 +34,26 @@ fn main() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let config = ApiConfig::new(SecretKey::new("sk_test_bench0123456789abcdefghijklmnop").unwrap());
     let id = UserId::new("user_2xhFjEI5X2qWRvtV13BzSj8H6Dk").unwrap();
-    let ids: Vec<UserId> = (0..50).map(|i| UserId::new(format!("user_{i:027}")).unwrap()).collect();
+    let ids: Vec<UserId> = (0..50)
+        .map(|i| UserId::new(format!("user_{i:027}")).unwrap())
+        .collect();
     let unlock = UnlockUser::new(id.clone());
     let get = GetUser::new(id.clone());
     let ban_users = BanUsers::new(ids).unwrap();
 
     let mut rows: Vec<(String, (f64, f64))> = vec![
-        ("build unlock_user".into(), per_call(|| unlock.build_request(&config).unwrap())),
-        ("build get_user".into(), per_call(|| get.build_request(&config).unwrap())),
-        ("build ban_users (50 ids)".into(), per_call(|| ban_users.build_request(&config).unwrap())),
+        (
+            "build unlock_user".into(),
+            per_call(|| unlock.build_request(&config).unwrap()),
+        ),
+        (
+            "build get_user".into(),
+            per_call(|| get.build_request(&config).unwrap()),
+        ),
+        (
+            "build ban_users (50 ids)".into(),
+            per_call(|| ban_users.build_request(&config).unwrap()),
+        ),
     ];
     for (name, bytes) in [
         ("minimal", payloads::minimal_user()),
@@ -59,14 +70,21 @@ fn main() {
         ));
         rows.push((
             format!("parse_response {name}"),
-            per_call(|| unlock.parse_response(Response::new(bytes.as_slice())).unwrap()),
+            per_call(|| {
+                unlock
+                    .parse_response(Response::new(bytes.as_slice()))
+                    .unwrap()
+            }),
         ));
     }
     let not_found = payloads::not_found_error();
     rows.push((
         "parse_response Clerk 404".into(),
         per_call(|| {
-            let response = Response::builder().status(404).body(not_found.as_slice()).unwrap();
+            let response = Response::builder()
+                .status(404)
+                .body(not_found.as_slice())
+                .unwrap();
             unlock.parse_response(response).unwrap_err()
         }),
     ));

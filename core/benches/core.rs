@@ -21,18 +21,36 @@ fn config() -> ApiConfig {
 fn build(c: &mut Criterion) {
     let config = config();
     let id = UserId::new("user_2xhFjEI5X2qWRvtV13BzSj8H6Dk").unwrap();
-    let ids: Vec<UserId> = (0..50).map(|i| UserId::new(format!("user_2xhFjEI5X2qWRvtV13BzSj8H{i:03}")).unwrap()).collect();
+    let ids: Vec<UserId> = (0..50)
+        .map(|i| UserId::new(format!("user_2xhFjEI5X2qWRvtV13BzSj8H{i:03}")).unwrap())
+        .collect();
     let mut group = c.benchmark_group("build_request");
-    group.bench_function("unlock_user", |b| b.iter(|| UnlockUser::new(black_box(id.clone())).build_request(&config)));
-    group.bench_function("unban_user", |b| b.iter(|| UnbanUser::new(black_box(id.clone())).build_request(&config)));
-    group.bench_function("lock_user", |b| b.iter(|| LockUser::new(black_box(id.clone())).build_request(&config)));
-    group.bench_function("ban_user", |b| b.iter(|| BanUser::new(black_box(id.clone())).build_request(&config)));
-    group.bench_function("get_user", |b| b.iter(|| GetUser::new(black_box(id.clone())).build_request(&config)));
+    group.bench_function("unlock_user", |b| {
+        b.iter(|| UnlockUser::new(black_box(id.clone())).build_request(&config))
+    });
+    group.bench_function("unban_user", |b| {
+        b.iter(|| UnbanUser::new(black_box(id.clone())).build_request(&config))
+    });
+    group.bench_function("lock_user", |b| {
+        b.iter(|| LockUser::new(black_box(id.clone())).build_request(&config))
+    });
+    group.bench_function("ban_user", |b| {
+        b.iter(|| BanUser::new(black_box(id.clone())).build_request(&config))
+    });
+    group.bench_function("get_user", |b| {
+        b.iter(|| GetUser::new(black_box(id.clone())).build_request(&config))
+    });
     let ban_users = BanUsers::new(ids.clone()).unwrap();
-    group.bench_function("ban_users_50", |b| b.iter(|| black_box(&ban_users).build_request(&config)));
+    group.bench_function("ban_users_50", |b| {
+        b.iter(|| black_box(&ban_users).build_request(&config))
+    });
     let unban_users = UnbanUsers::new(ids).unwrap();
-    group.bench_function("unban_users_50", |b| b.iter(|| black_box(&unban_users).build_request(&config)));
-    group.bench_function("user_id_new", |b| b.iter(|| UserId::new(black_box("user_2xhFjEI5X2qWRvtV13BzSj8H6Dk"))));
+    group.bench_function("unban_users_50", |b| {
+        b.iter(|| black_box(&unban_users).build_request(&config))
+    });
+    group.bench_function("user_id_new", |b| {
+        b.iter(|| UserId::new(black_box("user_2xhFjEI5X2qWRvtV13BzSj8H6Dk")))
+    });
     group.finish();
 }
 
@@ -45,18 +63,29 @@ fn parse(c: &mut Criterion) {
         ("large", payloads::large_user()),
     ] {
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_with_input(BenchmarkId::new("serde_json_value", name), &bytes, |b, bytes| {
-            b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(bytes)).unwrap())
-        });
+        group.bench_with_input(
+            BenchmarkId::new("serde_json_value", name),
+            &bytes,
+            |b, bytes| {
+                b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(bytes)).unwrap())
+            },
+        );
         group.bench_with_input(BenchmarkId::new("user", name), &bytes, |b, bytes| {
             b.iter(|| serde_json::from_slice::<User>(black_box(bytes)).unwrap())
         });
-        group.bench_with_input(BenchmarkId::new("parse_response", name), &bytes, |b, bytes| {
-            b.iter(|| {
-                let response = Response::builder().status(200).body(black_box(bytes.as_slice())).unwrap();
-                unlock.parse_response(response).unwrap()
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("parse_response", name),
+            &bytes,
+            |b, bytes| {
+                b.iter(|| {
+                    let response = Response::builder()
+                        .status(200)
+                        .body(black_box(bytes.as_slice()))
+                        .unwrap();
+                    unlock.parse_response(response).unwrap()
+                })
+            },
+        );
     }
     group.finish();
 

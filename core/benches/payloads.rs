@@ -17,7 +17,11 @@ pub fn typical_user() -> Vec<u8> {
 /// metadata object.
 pub fn large_user() -> Vec<u8> {
     let mut user: Value = serde_json::from_slice(&typical_user()).expect("fixture is JSON");
-    for key in ["email_addresses", "external_accounts", "organization_memberships"] {
+    for key in [
+        "email_addresses",
+        "external_accounts",
+        "organization_memberships",
+    ] {
         let one = user[key][0].clone();
         let many: Vec<Value> = (0..6)
             .map(|i| {
@@ -29,7 +33,12 @@ pub fn large_user() -> Vec<u8> {
         user[key] = Value::Array(many);
     }
     let metadata: serde_json::Map<String, Value> = (0..60)
-        .map(|i| (format!("feature_flag_{i}"), json!({"enabled": i % 2 == 0, "rollout": i, "note": "x".repeat(20)})))
+        .map(|i| {
+            (
+                format!("feature_flag_{i}"),
+                json!({"enabled": i % 2 == 0, "rollout": i, "note": "x".repeat(20)}),
+            )
+        })
         .collect();
     user["public_metadata"] = Value::Object(metadata);
     serde_json::to_vec(&user).expect("serializes")
