@@ -188,51 +188,19 @@ impl Scenario {
             }
             Self::UnlockUser => {
                 let id = UserId::new(emulator.seed_locked_user()).expect("valid id");
-                expect_user(
-                    &UnlockUser::new(id.clone()),
-                    config,
-                    move |emulator, user| {
-                        let stored = field(emulator, &id, "locked");
-                        check(
-                            !user.locked && stored == Some(false),
-                            format!("200 locked={} (emulator: {stored:?})", user.locked),
-                        )
-                    },
-                )
+                expect_flag(&UnlockUser::new(id.clone()), config, id, "locked", false)
             }
             Self::UnbanUser => {
                 let id = UserId::new(emulator.seed_banned_user()).expect("valid id");
-                expect_user(
-                    &UnbanUser::new(id.clone()),
-                    config,
-                    move |emulator, user| {
-                        let stored = field(emulator, &id, "banned");
-                        check(
-                            !user.banned && stored == Some(false),
-                            format!("200 banned={} (emulator: {stored:?})", user.banned),
-                        )
-                    },
-                )
+                expect_flag(&UnbanUser::new(id.clone()), config, id, "banned", false)
             }
             Self::LockUser => {
                 let id = seeded();
-                expect_user(&LockUser::new(id.clone()), config, move |emulator, user| {
-                    let stored = field(emulator, &id, "locked");
-                    check(
-                        user.locked && stored == Some(true),
-                        format!("200 locked={} (emulator: {stored:?})", user.locked),
-                    )
-                })
+                expect_flag(&LockUser::new(id.clone()), config, id, "locked", true)
             }
             Self::BanUser => {
                 let id = seeded();
-                expect_user(&BanUser::new(id.clone()), config, move |emulator, user| {
-                    let stored = field(emulator, &id, "banned");
-                    check(
-                        user.banned && stored == Some(true),
-                        format!("200 banned={} (emulator: {stored:?})", user.banned),
-                    )
-                })
+                expect_flag(&BanUser::new(id.clone()), config, id, "banned", true)
             }
             Self::BanUsers => {
                 let ids: Vec<UserId> = (0..3).map(|_| seeded()).collect();
@@ -494,6 +462,32 @@ where
             Err(error) => Err(error.to_string()),
         },
         Sent::Failed(error) => Err(format!("a transport error: {error}")),
+    })
+}
+
+/// Expects a 200 whose user has `flag` (`banned` or `locked`) set to `value`, in the answer
+/// and in the emulator's state.
+fn expect_flag<O>(
+    operation: &O,
+    config: &ApiConfig,
+    id: UserId,
+    flag: &'static str,
+    value: bool,
+) -> Prepared
+where
+    O: Operation<Output = User> + Clone + Send + 'static,
+{
+    expect_user(operation, config, move |emulator, user| {
+        let answered = if flag == "banned" {
+            user.banned
+        } else {
+            user.locked
+        };
+        let stored = field(emulator, &id, flag);
+        check(
+            answered == value && stored == Some(value),
+            format!("200 {flag}={answered} (emulator: {stored:?})"),
+        )
     })
 }
 
