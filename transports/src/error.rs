@@ -156,11 +156,17 @@ impl fmt::Display for Withheld {
 
 impl StdError for Withheld {}
 
-/// The bearer token of a request (what follows `Bearer `), to keep out of errors.
-pub(crate) fn bearer_token(headers: &http::HeaderMap) -> Option<Vec<u8>> {
-    let value = headers.get(http::header::AUTHORIZATION)?.as_bytes();
+/// A request's `Authorization` header, kept while the request is in flight so that errors can
+/// be scrubbed of its token. A reference-counted clone, not a copy of the secret.
+pub(crate) fn authorization(headers: &http::HeaderMap) -> Option<http::HeaderValue> {
+    headers.get(http::header::AUTHORIZATION).cloned()
+}
+
+/// The token in an `Authorization` value (what follows `Bearer `), to keep out of errors.
+pub(crate) fn bearer_token(authorization: &http::HeaderValue) -> Option<&[u8]> {
+    let value = authorization.as_bytes();
     let token = value.strip_prefix(b"Bearer ").unwrap_or(value);
-    (!token.is_empty()).then(|| token.to_vec())
+    (!token.is_empty()).then_some(token)
 }
 
 /// Walks an error chain, looking inside `io::Error`s too (whose `source()` skips the error they

@@ -13,7 +13,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use crate::error::{BoxError, ErrorRepr, bearer_token, find_in_chain, transport_error};
+use crate::error::{
+    BoxError, ErrorRepr, authorization, bearer_token, find_in_chain, transport_error,
+};
 use crate::scheme::{Refusal, check_destination};
 use crate::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, TransportErrorKind};
 
@@ -325,7 +327,8 @@ where
                     HyperError::new(kind, true, detail, Some(e), secret)
                 }
             })?;
-        Ok(Response::from_parts(parts, collected.to_bytes().to_vec()))
+        // `Vec::from(Bytes)` takes the buffer over without a copy when it is the only owner.
+        Ok(Response::from_parts(parts, Vec::from(collected.to_bytes())))
     }
 }
 
@@ -337,9 +340,9 @@ where
 
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, HyperError> {
         check_destination(request.uri(), self.allow_loopback_http).map_err(HyperError::refused)?;
-        let secret = bearer_token(request.headers());
+        let authorization = authorization(request.headers());
         let request = request.map(|body| Full::new(Bytes::from(body)));
-        let call = self.send_and_read(request, secret.as_deref());
+        let call = self.send_and_read(request, authorization.as_ref().and_then(bearer_token));
         match self.timeout {
             None => call.await,
             Some(limit) => match tokio::time::timeout(limit, call).await {

@@ -73,6 +73,8 @@ mod scheme;
 pub mod hyper;
 #[cfg(feature = "ureq")]
 pub mod ureq;
+#[cfg(feature = "ureq")]
+mod ureq_resolver;
 
 pub use clerk_moderation_core;
 pub use clerk_moderation_core::{AsyncTransport, Transport};

@@ -4,12 +4,14 @@ use std::io;
 use std::time::Duration;
 
 use ::ureq::config::Config;
+use ::ureq::unversioned::transport::DefaultConnector;
 use ::ureq::{Agent, Proxy, Timeout};
 use clerk_moderation_core::Transport;
 use http::{Request, Response};
 
-use crate::error::{ErrorRepr, bearer_token, find_in_chain, transport_error};
+use crate::error::{ErrorRepr, authorization, bearer_token, find_in_chain, transport_error};
 use crate::scheme::{Destination, Refusal, check_destination};
+use crate::ureq_resolver::CachingResolver;
 use crate::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, TransportErrorKind};
 
 transport_error! {
@@ -253,7 +255,12 @@ impl UreqTransportBuilder {
             config = config.proxy(proxy);
         }
         UreqTransport {
-            agent: Agent::new_with_config(config.build()),
+            // The caching resolver spares a DNS lookup on a spawned thread per request.
+            agent: Agent::with_parts(
+                config.build(),
+                DefaultConnector::new(),
+                CachingResolver::default(),
+            ),
             allow_loopback_http: self.allow_loopback_http,
             max_body_size: self.max_body_size,
         }
@@ -297,8 +304,8 @@ impl Transport for UreqTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, UreqError> {
         let destination = check_destination(request.uri(), self.allow_loopback_http)
             .map_err(UreqError::refused)?;
-        let secret = bearer_token(request.headers());
-        let secret = secret.as_deref();
+        let authorization = authorization(request.headers());
+        let secret = authorization.as_ref().and_then(bearer_token);
         let result = if destination == Destination::LoopbackHttp {
             // Never send a plain-HTTP request (and its key) to a proxy.
             let request = self.agent.configure_request(request).proxy(None).build();
