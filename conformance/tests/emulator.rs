@@ -925,3 +925,21 @@ fn binary_help() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn the_request_log_keeps_the_newest_ten_thousand_and_counts_all() {
+    let emulator = Emulator::builder().no_rate_limit().start().unwrap();
+    let id = emulator.seed_user(None);
+    let request = http::Request::get(format!("/v1/users/{id}"))
+        .header("authorization", format!("Bearer {}", emulator.secret_key()))
+        .body(Vec::new())
+        .unwrap();
+    for _ in 0..10_005 {
+        assert_eq!(emulator.handle(&request).status(), 200);
+    }
+    assert_eq!(emulator.request_count(), 10_005);
+    assert_eq!(emulator.requests().len(), 10_000);
+    emulator.clear_requests();
+    assert_eq!(emulator.request_count(), 0);
+    emulator.shutdown();
+}

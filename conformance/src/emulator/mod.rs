@@ -346,7 +346,8 @@ impl Emulator {
 
     // ---- request log and rate limit ----------------------------------------------------------
 
-    /// Every request received so far (faulted ones included), in arrival order.
+    /// The requests received so far (faulted ones included), in arrival order: the newest
+    /// 10 000, so that a long-running emulator does not grow without bound.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()
     }
@@ -356,7 +357,8 @@ impl Emulator {
         self.shared.clear_requests();
     }
 
-    /// How many requests were received (and not cleared).
+    /// How many requests were received since the log was last cleared (all of them, even past
+    /// the 10 000 the log keeps).
     pub fn request_count(&self) -> usize {
         self.shared.request_count()
     }

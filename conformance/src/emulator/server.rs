@@ -33,6 +33,20 @@ const ABORT_AFTER: Duration = Duration::from_millis(30);
 const NGINX_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
 <center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
+/// A copy of `headers` that owns its bytes. hyper's header values are views into the
+/// connection's read buffer, so keeping them in the log kept whole buffers alive: about 5.5 KB
+/// a request (measured in `BENCHMARKS.md`), for a 300-byte head.
+fn detached(headers: &http::HeaderMap) -> http::HeaderMap {
+    let mut copy = http::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let name =
+            http::HeaderName::from_bytes(name.as_str().as_bytes()).unwrap_or_else(|_| name.clone());
+        let value = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+        copy.append(name, value);
+    }
+    copy
+}
+
 /// The body of every emulator response: whole, or cut off by an error after some bytes.
 pub(crate) enum ReplyBody {
     /// The whole body, taken when sent.
@@ -141,7 +155,7 @@ async fn serve(
     shared.record(RecordedRequest {
         method: parts.method.clone(),
         path: path.clone(),
-        headers: parts.headers.clone(),
+        headers: detached(&parts.headers),
         body: body.clone(),
     });
     let respond = || shared.respond(&parts.method, &path, &parts.headers, &body);

@@ -31,6 +31,10 @@ struct Window {
     count: u32,
 }
 
+/// The most requests the log keeps: a long-running emulator (a benchmark, a shared test server)
+/// must not grow without bound. The count of requests received goes on past it.
+pub(crate) const MAX_RECORDED_REQUESTS: usize = 10_000;
+
 #[derive(Debug, Default)]
 struct Inner {
     users: HashMap<String, Value>,
@@ -38,7 +42,10 @@ struct Inner {
     clock_ms: i64,
     trace_counter: u64,
     faults: VecDeque<Fault>,
-    requests: Vec<RecordedRequest>,
+    /// The newest [`MAX_RECORDED_REQUESTS`] requests.
+    requests: VecDeque<RecordedRequest>,
+    /// Requests received since the log was last cleared, the dropped ones included.
+    requests_received: usize,
     windows: HashMap<String, Window>,
 }
 
@@ -135,19 +142,26 @@ impl Shared {
     }
 
     pub(crate) fn record(&self, request: RecordedRequest) {
-        self.lock().requests.push(request);
+        let mut inner = self.lock();
+        if inner.requests.len() == MAX_RECORDED_REQUESTS {
+            inner.requests.pop_front();
+        }
+        inner.requests.push_back(request);
+        inner.requests_received += 1;
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.clone()
+        self.lock().requests.iter().cloned().collect()
     }
 
     pub(crate) fn clear_requests(&self) {
-        self.lock().requests.clear();
+        let mut inner = self.lock();
+        inner.requests.clear();
+        inner.requests_received = 0;
     }
 
     pub(crate) fn request_count(&self) -> usize {
-        self.lock().requests.len()
+        self.lock().requests_received
     }
 
     pub(crate) fn reset_rate_limits(&self) {
