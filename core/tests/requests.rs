@@ -228,8 +228,14 @@ fn only_the_intended_headers_are_sent() {
 #[test]
 fn bulk_bodies_escape_what_json_needs() {
     let ids = [id("user_a"), id("quote\"d"), id("x'y<z>")];
-    let request = UnbanUsers::new(ids).unwrap().build_request(&config()).unwrap();
-    assert_eq!(request.body(), br#"{"user_ids":["user_a","quote\"d","x'y<z>"]}"#);
+    let request = UnbanUsers::new(ids)
+        .unwrap()
+        .build_request(&config())
+        .unwrap();
+    assert_eq!(
+        request.body(),
+        br#"{"user_ids":["user_a","quote\"d","x'y<z>"]}"#
+    );
     let parsed: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
     assert_eq!(parsed["user_ids"][1], "quote\"d");
 }
