@@ -91,7 +91,11 @@ fn against_clerk(key: &str, ids: &[String]) -> Result<(), BoxError> {
     if let Ok(url) = std::env::var("CLERK_API_URL") {
         config = config.with_base_url(&url)?;
     }
-    println!("acting on {} through {}", ids.len(), config.base_url());
+    println!(
+        "acting on {} user(s) through {}",
+        ids.len(),
+        config.base_url()
+    );
     let ureq = Client::new(
         config.clone(),
         UreqTransport::builder().allow_loopback_http(true).build(),
@@ -105,12 +109,23 @@ fn against_clerk(key: &str, ids: &[String]) -> Result<(), BoxError> {
             .allow_loopback_http(true)
             .build()?,
     );
+    // Every id gets its turn: a failure (a 404, a 403 where lockout is off) is reported and the
+    // next id goes on; the exit status says whether any failed.
+    let mut failures = 0;
     for id in ids {
-        let id = UserId::new(id)?;
-        moderate_blocking("ureq", &ureq, &id, &id)?;
-        runtime.block_on(moderate_async("hyper", &hyper, &id, &id))?;
+        let outcome = UserId::new(id).map_err(BoxError::from).and_then(|id| {
+            moderate_blocking("ureq", &ureq, &id, &id)?;
+            runtime.block_on(moderate_async("hyper", &hyper, &id, &id))
+        });
+        if let Err(error) = outcome {
+            eprintln!("{id}: {error}");
+            failures += 1;
+        }
     }
-    Ok(())
+    match failures {
+        0 => Ok(()),
+        n => Err(format!("{n} of {} user(s) failed", ids.len()).into()),
+    }
 }
 
 fn moderate_blocking(
