@@ -2,6 +2,10 @@
 //!
 //! Every type is lossless: unknown fields land in `extra`, and a parsed value remembers which
 //! fields were missing or `null`, so serializing it gives back the JSON it came from.
+//!
+//! Equality follows from that: two values are equal when they serialize to the same JSON. A user
+//! parsed from a payload without `banned` is not equal to one whose `banned` was an explicit
+//! `false`, although both read `banned == false`.
 
 mod email_address;
 mod enterprise_account;
