@@ -41,8 +41,14 @@ pub(crate) fn body(user_ids: &[UserId]) -> Result<Vec<u8>, BuildError> {
         if i > 0 {
             body.push(b',');
         }
-        serde_json::to_writer(&mut body, id.as_str())
-            .map_err(|e| BuildError::Body(e.to_string()))?;
+        let id = id.as_str();
+        if id.contains('"') {
+            serde_json::to_writer(&mut body, id).map_err(|e| BuildError::Body(e.to_string()))?;
+        } else {
+            body.push(b'"');
+            body.extend_from_slice(id.as_bytes());
+            body.push(b'"');
+        }
     }
     body.extend_from_slice(CLOSE);
     Ok(body)
