@@ -610,11 +610,7 @@ fn reset_after_headers() {
     );
     let (status, headers) = client.read_head().expect("head");
     assert_eq!(status, 200);
-    let len: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .map(|(_, v)| v.parse().unwrap())
-        .expect("content-length");
+    let len = content_length(&headers);
     assert!(len > 0);
     assert!(client.read_to_end_lossy().is_empty());
 }
@@ -633,11 +629,7 @@ fn truncated_body() {
     );
     let (status, headers) = client.read_head().expect("head");
     assert_eq!(status, 200);
-    let len: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .map(|(_, v)| v.parse().unwrap())
-        .expect("content-length");
+    let len = content_length(&headers);
     let body = client.read_to_end_lossy();
     assert!(!body.is_empty());
     assert!(body.len() < len, "{} of {len}", body.len());
@@ -942,4 +934,13 @@ fn the_request_log_keeps_the_newest_ten_thousand_and_counts_all() {
     emulator.clear_requests();
     assert_eq!(emulator.request_count(), 0);
     emulator.shutdown();
+}
+
+/// The `Content-Length` of a response head, which the fault tests compare the body against.
+fn content_length(headers: &[(String, String)]) -> usize {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .map(|(_, v)| v.parse().unwrap())
+        .expect("content-length")
 }

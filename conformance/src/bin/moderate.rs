@@ -53,23 +53,15 @@ fn against_emulator() -> Result<(), BoxError> {
     let config = ApiConfig::new(SecretKey::new(emulator.secret_key())?)
         .with_base_url(&emulator.base_url())?;
 
-    let ureq = Client::new(
-        config.clone(),
-        UreqTransport::builder().allow_loopback_http(true).build(),
-    );
+    let Clients {
+        ureq,
+        runtime,
+        hyper,
+    } = clients(config)?;
     let banned = UserId::new(emulator.seed_banned_user())?;
     let locked = UserId::new(emulator.seed_locked_user())?;
     moderate_blocking("ureq", &ureq, &banned, &locked)?;
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let hyper = AsyncClient::new(
-        config,
-        HyperTransport::builder()
-            .allow_loopback_http(true)
-            .build()?,
-    );
     let banned = UserId::new(emulator.seed_banned_user())?;
     let locked = UserId::new(emulator.seed_locked_user())?;
     runtime.block_on(moderate_async("hyper", &hyper, &banned, &locked))?;
@@ -96,19 +88,11 @@ fn against_clerk(key: &str, ids: &[String]) -> Result<(), BoxError> {
         ids.len(),
         config.base_url()
     );
-    let ureq = Client::new(
-        config.clone(),
-        UreqTransport::builder().allow_loopback_http(true).build(),
-    );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let hyper = AsyncClient::new(
-        config,
-        HyperTransport::builder()
-            .allow_loopback_http(true)
-            .build()?,
-    );
+    let Clients {
+        ureq,
+        runtime,
+        hyper,
+    } = clients(config)?;
     // Every id gets its turn: a failure (a 404, a 403 where lockout is off) is reported and the
     // next id goes on; the exit status says whether any failed.
     let mut failures = 0;
@@ -126,6 +110,36 @@ fn against_clerk(key: &str, ids: &[String]) -> Result<(), BoxError> {
         0 => Ok(()),
         n => Err(format!("{n} of {} user(s) failed", ids.len()).into()),
     }
+}
+
+/// The two clients the job runs, and the runtime the async one needs.
+struct Clients {
+    ureq: Client<UreqTransport>,
+    runtime: tokio::runtime::Runtime,
+    hyper: AsyncClient<HyperTransport>,
+}
+
+/// Plain HTTP is allowed for loopback hosts only (the emulator, or a local `CLERK_API_URL`);
+/// everything else must be HTTPS, as the transports enforce.
+fn clients(config: ApiConfig) -> Result<Clients, BoxError> {
+    let ureq = Client::new(
+        config.clone(),
+        UreqTransport::builder().allow_loopback_http(true).build(),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let hyper = AsyncClient::new(
+        config,
+        HyperTransport::builder()
+            .allow_loopback_http(true)
+            .build()?,
+    );
+    Ok(Clients {
+        ureq,
+        runtime,
+        hyper,
+    })
 }
 
 fn moderate_blocking(
