@@ -26,6 +26,6 @@ pub use operations::{
     BanUser, BanUsers, GetUser, LockUser, MAX_BULK_USER_IDS, UnbanUser, UnbanUsers, UnlockUser,
 };
 pub use retry::{AttemptOutcome, RetryDecision, RetryPolicy, RetryState, StopReason};
-pub use secret_key::SecretKey;
-pub use transport::{AsyncTransport, Transport};
+pub use secret_key::{Instance, SecretKey};
+pub use transport::{AsyncTransport, Delivery, FailureClass, Transport};
 pub use user_id::{MAX_USER_ID_LEN, UserId};

@@ -74,7 +74,51 @@ impl SecretKey {
 
     /// Whether this is a development-instance key (`sk_test_…`).
     pub fn is_test_key(&self) -> bool {
-        self.expose_secret().starts_with("sk_test_")
+        self.instance() == Instance::Development
+    }
+
+    /// Which kind of Clerk instance the key belongs to, from its prefix.
+    ///
+    /// ```
+    /// use clerk_moderation_core::{Instance, SecretKey};
+    ///
+    /// assert_eq!(SecretKey::new("sk_live_abc").unwrap().instance(), Instance::Production);
+    /// assert_eq!(SecretKey::new("sk_test_abc").unwrap().instance(), Instance::Development);
+    /// assert_eq!(SecretKey::new("abc").unwrap().instance(), Instance::Unknown);
+    /// ```
+    pub fn instance(&self) -> Instance {
+        let key = self.expose_secret();
+        if key.starts_with("sk_live_") {
+            Instance::Production
+        } else if key.starts_with("sk_test_") {
+            Instance::Development
+        } else {
+            Instance::Unknown
+        }
+    }
+}
+
+/// The kind of Clerk instance a secret key belongs to. Clerk's rate limits differ by kind:
+/// 1000 requests per 10 s for production, 100 for development.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Instance {
+    /// A production instance: the key starts with `sk_live_`.
+    Production,
+    /// A development instance: the key starts with `sk_test_`.
+    Development,
+    /// A key of neither form (an emulator's, a proxy's).
+    Unknown,
+}
+
+impl Instance {
+    /// `production`, `development` or `unknown`: for banners and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Production => "production",
+            Self::Development => "development",
+            Self::Unknown => "unknown",
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! `UserId`: a validated Clerk user id, safe to put in a URL path.
 
 use std::fmt;
+use std::sync::Arc;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -17,7 +18,8 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// A Clerk user id, checked so that it can only ever name one user's path.
+/// A Clerk user id, checked so that it can only ever name one user's path. Cheap to clone
+/// (a shared string): a run of 100 000 users hands ids around without copying them.
 ///
 /// Refuses what cannot be a Clerk user id and could change which path a request goes to: empty,
 /// `.` and `..`, `/`, `\`, `?`, `#`, `%`, whitespace, control and non-ASCII characters, and more
@@ -31,7 +33,7 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// assert!(UserId::new("user_1/ban").is_err());
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UserId(Box<str>);
+pub struct UserId(Arc<str>);
 
 impl UserId {
     /// Checks and wraps a user id.
