@@ -1,17 +1,21 @@
 #![doc = include_str!("../README.md")]
 
+mod attempts;
+mod call;
 mod config;
 pub mod error;
 pub mod model;
 mod operation;
 mod operations;
 mod retry;
+pub mod run;
 mod secret_key;
 mod transport;
 mod user_id;
 
 pub use http;
 
+pub use call::{Call, CallError, CallErrorKind, CallStep};
 pub use config::{ApiConfig, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
 pub use error::{
     ApiError, BuildError, ClerkError, ClerkErrors, DecodeError, ResponseError, RetryAfter,
@@ -23,9 +27,16 @@ pub use model::{
 };
 pub use operation::{CLERK_API_VERSION, Operation, response_error};
 pub use operations::{
-    BanUser, BanUsers, GetUser, LockUser, MAX_BULK_USER_IDS, UnbanUser, UnbanUsers, UnlockUser,
+    BanUser, BanUsers, CountUsers, GetUser, ListUsers, LockUser, MAX_BULK_USER_IDS,
+    MAX_FILTER_VALUES, MAX_LIST_LIMIT, PagingError, UnbanUser, UnbanUsers, UnlockUser, UserFilter,
+    UserPages,
 };
 pub use retry::{AttemptOutcome, RetryDecision, RetryPolicy, RetryState, StopReason};
+pub use run::{
+    Action, AttemptId, Failure, FailureCause, FatalError, NotAttemptedReason, Outcome, OutcomeKind,
+    Pace, Pacer, RateLimit, Run, RunOptions, RunStats, RunStep, UnknownAction, UserOutcome,
+    WaitReason,
+};
 pub use secret_key::{Instance, SecretKey};
-pub use transport::{AsyncTransport, Delivery, FailureClass, Transport};
+pub use transport::{AsyncTransport, Delivery, FailureClass, Transport, TransportFailure};
 pub use user_id::{MAX_USER_ID_LEN, UserId};

@@ -28,11 +28,11 @@ pub enum RetryDecision {
     Stop(StopReason),
 }
 
-/// Why a [`RetryDecision::Stop`].
+/// Why a [`RetryDecision::Stop`], or why a call or a user's run ended without success.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StopReason {
-    /// The outcome is not worth retrying (a 404, a 401, a decode error…).
+    /// The outcome is not worth retrying (a 404, a 401, a decode error, a certificate error…).
     NotRetryable,
     /// The policy's attempt count is used up.
     AttemptsExhausted,
@@ -41,6 +41,29 @@ pub enum StopReason {
         /// The wait that did not fit.
         needed: Duration,
     },
+    /// The deadline for the call (or for the user, in a run) would pass before the next attempt
+    /// could start, or passed with an attempt in flight.
+    DeadlineExceeded,
+    /// The run stopped (a fatal answer for another request, or an interruption) before this
+    /// user could be retried.
+    RunStopped,
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotRetryable => f.write_str("a retry cannot help"),
+            Self::AttemptsExhausted => {
+                f.write_str("every attempt the retry policy allows was used")
+            }
+            Self::WaitBudgetExhausted { needed } => write!(
+                f,
+                "the next wait ({needed:?}) would pass the retry policy's total wait budget"
+            ),
+            Self::DeadlineExceeded => f.write_str("the deadline passed"),
+            Self::RunStopped => f.write_str("the run stopped before a retry"),
+        }
+    }
 }
 
 /// When to retry: 429 (after its `Retry-After`), 409 `resource_locked`, 502, 503, 504 and
@@ -149,11 +172,42 @@ impl RetryPolicy {
             AttemptOutcome::Response(error) if error.is_retryable() => error.retry_after(),
             AttemptOutcome::Response(_) => return RetryDecision::Stop(StopReason::NotRetryable),
         };
+        self.plan(
+            attempts,
+            retry_after.map(|r| r.delay_from(now)),
+            waited,
+            random,
+        )
+    }
+
+    /// The decision after `attempts` attempts that waited `waited` in all, for a failure worth
+    /// retrying: `server_delay` is the wait the server asked for (`Retry-After`), if any.
+    ///
+    /// A server's delay is honoured beyond the backoff cap and gets a little jitter on top (up to
+    /// 100 ms plus a tenth of it, never zero), so clients told "0" or "1" do not return in
+    /// lockstep; without one, the wait is the capped exponential backoff with equal jitter.
+    ///
+    /// ```
+    /// use clerk_moderation_core::{RetryDecision, RetryPolicy};
+    /// use std::time::Duration;
+    ///
+    /// let policy = RetryPolicy::default();
+    /// let RetryDecision::RetryAfter(wait) = policy.plan(1, Some(Duration::ZERO), Duration::ZERO, 7)
+    /// else { panic!() };
+    /// assert!(wait > Duration::ZERO && wait <= Duration::from_millis(100));
+    /// ```
+    pub fn plan(
+        &self,
+        attempts: u32,
+        server_delay: Option<Duration>,
+        waited: Duration,
+        random: u64,
+    ) -> RetryDecision {
         if attempts >= self.max_attempts {
             return RetryDecision::Stop(StopReason::AttemptsExhausted);
         }
-        let wait = match retry_after {
-            Some(retry_after) => retry_after.delay_from(now),
+        let wait = match server_delay {
+            Some(delay) => delay.saturating_add(server_jitter(delay, random)),
             None => self.backoff(attempts, random),
         };
         if waited.saturating_add(wait) > self.max_total_wait {
@@ -171,10 +225,22 @@ impl RetryPolicy {
             .saturating_mul(1u32 << doublings)
             .min(self.max_backoff);
         let half = step / 2;
-        // The top 53 bits of `random` as a fraction in [0, 1).
-        let fraction = (random >> 11) as f64 / (1u64 << 53) as f64;
-        half + half.mul_f64(fraction)
+        half + half.mul_f64(unit_fraction(random))
     }
+}
+
+/// The top 53 bits of `random` as a fraction in [0, 1).
+fn unit_fraction(random: u64) -> f64 {
+    (random >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The jitter added to a server's `Retry-After`: up to 100 ms plus a tenth of the delay, and at
+/// least 1 ms, so that a "0" still spreads clients out.
+pub(crate) fn server_jitter(delay: Duration, random: u64) -> Duration {
+    let spread = Duration::from_millis(100).saturating_add(delay / 10);
+    spread
+        .mul_f64(unit_fraction(random))
+        .max(Duration::from_millis(1))
 }
 
 /// One call's progress through a [`RetryPolicy`]: how many attempts were made and how long was

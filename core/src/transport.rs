@@ -160,3 +160,131 @@ where
         self(request)
     }
 }
+
+/// A transport failure as a run keeps it: its [`FailureClass`] and the error itself, shared, so
+/// that every user of a failed bulk request can hold it without a copy.
+///
+/// Its `Display` says what happened at this level ("no response; the request may have been
+/// sent"); the transport's own error is its `source()`.
+#[derive(Clone)]
+pub struct TransportFailure {
+    class: FailureClass,
+    error: std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl TransportFailure {
+    /// A failure of this class, with the transport's error.
+    pub fn new(class: FailureClass, error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self {
+            class,
+            error: std::sync::Arc::new(error),
+        }
+    }
+
+    /// A failure of a transport whose [`Transport::classify`] reads `error`.
+    pub fn from_transport<T: Transport>(error: T::Error) -> Self {
+        Self::new(T::classify(&error), error)
+    }
+
+    /// A failure of an async transport whose [`AsyncTransport::classify`] reads `error`.
+    pub fn from_async_transport<T: AsyncTransport>(error: T::Error) -> Self {
+        Self::new(T::classify(&error), error)
+    }
+
+    /// A driver gave up waiting for the response at the deadline: it may have been sent.
+    pub fn deadline_reached() -> Self {
+        Self::new(
+            FailureClass::new(Delivery::MaybeSent, true),
+            DeadlineReached,
+        )
+    }
+
+    /// The class.
+    pub fn class(&self) -> FailureClass {
+        self.class
+    }
+
+    /// The transport's error.
+    pub fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.error
+    }
+
+    /// This failure, with its error replaced by a stand-in if the error's text (`Display` or
+    /// `Debug`, through its whole `source()` chain) shows `secret`: a closure transport's error
+    /// may quote anything, and a run's outcomes are printed and logged.
+    pub fn without_secret(self, secret: &[u8]) -> Self {
+        if secret.is_empty() || !mentions(&*self.error, secret) {
+            return self;
+        }
+        Self {
+            class: self.class,
+            error: std::sync::Arc::new(Withheld),
+        }
+    }
+}
+
+impl std::fmt::Debug for TransportFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransportFailure")
+            .field("class", &self.class)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl std::fmt::Display for TransportFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.class.delivery() {
+            Delivery::NotSent => "no response: the request was not sent",
+            Delivery::Sent => "the response could not be read",
+            _ => "no response: the request may have been sent",
+        })
+    }
+}
+
+impl std::error::Error for TransportFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.error)
+    }
+}
+
+/// The error of [`TransportFailure::deadline_reached`].
+#[derive(Debug)]
+struct DeadlineReached;
+
+impl std::fmt::Display for DeadlineReached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the deadline passed before the response came")
+    }
+}
+
+impl std::error::Error for DeadlineReached {}
+
+/// Stands in for a transport error whose text showed the secret key.
+#[derive(Debug)]
+struct Withheld;
+
+impl std::fmt::Display for Withheld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("transport error withheld: its text showed the secret key")
+    }
+}
+
+impl std::error::Error for Withheld {}
+
+/// Whether `error` or any error in its chain shows `secret` in its `Display` or `Debug`.
+fn mentions(error: &(dyn std::error::Error + 'static), secret: &[u8]) -> bool {
+    let shows = |text: String| text.as_bytes().windows(secret.len()).any(|w| w == secret);
+    let mut next = Some(error);
+    // A bounded walk: a cyclic or absurdly deep chain must not hang a run.
+    for _ in 0..32 {
+        let Some(error) = next else {
+            return false;
+        };
+        if shows(error.to_string()) || shows(format!("{error:?}")) {
+            return true;
+        }
+        next = error.source();
+    }
+    false
+}

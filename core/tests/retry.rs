@@ -62,19 +62,59 @@ fn other_outcomes_stop_at_once() {
     }
 }
 
+/// The wait a decision asks for; panics on a stop.
+fn wait_of(decision: RetryDecision) -> Duration {
+    match decision {
+        RetryDecision::RetryAfter(wait) => wait,
+        stop => panic!("expected a retry, got {stop:?}"),
+    }
+}
+
 #[test]
-fn retry_after_is_honoured_in_seconds_and_as_a_date() {
+fn retry_after_is_honoured_in_seconds_and_as_a_date_with_jitter_on_top() {
     let policy = RetryPolicy::default();
     let e = error(429, &[("retry-after", "2")], "");
-    assert_eq!(
-        policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, NOW, 99),
-        RetryDecision::RetryAfter(Duration::from_secs(2))
+    // The smallest random value gives the smallest jitter: 1 ms, never none.
+    let least = policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, NOW, 0);
+    assert_eq!(wait_of(least), Duration::from_millis(2001));
+    // The largest gives up to 100 ms plus a tenth of the delay.
+    let most = policy.decide(
+        1,
+        AttemptOutcome::Response(&e),
+        Duration::ZERO,
+        NOW,
+        u64::MAX,
     );
+    let most = wait_of(most);
+    assert!(
+        most > Duration::from_millis(2290) && most <= Duration::from_millis(2300),
+        "{most:?}"
+    );
+
     let e = error(503, &[("retry-after", "Thu, 01 Jan 1970 00:00:07 GMT")], "");
     let now = UNIX_EPOCH + Duration::from_secs(3);
-    assert_eq!(
-        policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, now, 99),
-        RetryDecision::RetryAfter(Duration::from_secs(4))
+    let wait = wait_of(policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, now, 0));
+    assert_eq!(wait, Duration::from_millis(4001));
+}
+
+#[test]
+fn a_server_zero_wait_still_gets_jitter() {
+    let policy = RetryPolicy::default();
+    let waits: Vec<Duration> = [0, 1 << 62, 1 << 63, u64::MAX]
+        .into_iter()
+        .map(|random| wait_of(policy.plan(1, Some(Duration::ZERO), Duration::ZERO, random)))
+        .collect();
+    assert!(
+        waits.iter().all(|w| *w >= Duration::from_millis(1)),
+        "{waits:?}"
+    );
+    assert!(
+        waits.iter().all(|w| *w <= Duration::from_millis(100)),
+        "{waits:?}"
+    );
+    assert!(
+        waits[3] > waits[1],
+        "the jitter follows the random input: {waits:?}"
     );
 }
 
@@ -85,7 +125,7 @@ fn a_retry_after_beyond_the_budget_stops() {
     assert_eq!(
         policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, NOW, 0),
         RetryDecision::Stop(StopReason::WaitBudgetExhausted {
-            needed: Duration::from_secs(6)
+            needed: Duration::from_millis(6001)
         })
     );
     let e = error(429, &[("retry-after", "3")], "");

@@ -40,6 +40,13 @@ pub enum BuildError {
         /// The most one request takes.
         max: usize,
     },
+    /// A query parameter of a list or count request cannot be sent.
+    InvalidQuery {
+        /// The parameter, such as `email_address` or `limit`.
+        param: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The request body could not be encoded.
     Body(String),
     /// The parts did not make a valid URI.
@@ -95,6 +102,9 @@ impl fmt::Display for BuildError {
             Self::InvalidUserAgent => f.write_str("invalid user agent: empty or not visible ASCII"),
             Self::BulkSize { count, max } => {
                 write!(f, "a bulk operation takes 1 to {max} user ids, got {count}")
+            }
+            Self::InvalidQuery { param, reason } => {
+                write!(f, "invalid query parameter `{param}`: {reason}")
             }
             Self::Body(reason) => write!(f, "could not encode the request body: {reason}"),
             Self::InvalidUri(reason) => write!(f, "could not build the request URI: {reason}"),
