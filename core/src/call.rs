@@ -14,12 +14,12 @@ use crate::retry::{RetryPolicy, StopReason};
 use crate::run::AttemptId;
 use crate::transport::FailureClass;
 
-/// What the driver of a [`Call`] does next.
+/// What the driver of a [`Call`] does next. Not `#[non_exhaustive]`: a driver must handle every
+/// step, so a new one is a breaking change on purpose.
 // Returned by value once per step and never stored: boxing the request would cost an
 // allocation per request for nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum CallStep<T, E> {
     /// Send this request and report its answer with [`Call::on_response`] or
     /// [`Call::on_transport_error`]. The driver may give up on it at `deadline`; it then reports

@@ -43,6 +43,11 @@ pub trait Operation {
     /// Builds the request. Fails only on input the operation's constructor could not check.
     fn build_request(&self, config: &ApiConfig) -> Result<Request<Vec<u8>>, BuildError>;
 
+    /// The one user the operation acts on, if it acts on one: for logs and traces.
+    fn user_id(&self) -> Option<&UserId> {
+        None
+    }
+
     /// Reads a response: the output on a 2xx that decodes, a [`ResponseError`] otherwise.
     /// Never panics, whatever the status, headers and bytes.
     fn parse_response<B: AsRef<[u8]>>(

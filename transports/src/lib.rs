@@ -80,8 +80,11 @@ pub use clerk_moderation_core;
 pub use clerk_moderation_core::{AsyncTransport, Transport};
 
 #[cfg(feature = "tokio")]
-pub use client::AsyncClient;
-pub use client::{Client, ClientError, ClientErrorKind, RetryCause, RetryEvent};
+pub use client::TokioTimer;
+pub use client::{
+    AsyncClient, Client, ClientError, ClientErrorKind, DEFAULT_CALL_DEADLINE, Interrupt,
+    RunObserver, RunReport, Timer,
+};
 pub use error::TransportErrorKind;
 pub use scheme::is_loopback_host;
 

@@ -32,6 +32,10 @@ impl Operation for GetUser {
     type Output = User;
     const NAME: &'static str = "get_user";
 
+    fn user_id(&self) -> Option<&UserId> {
+        Some(&self.user_id)
+    }
+
     fn build_request(&self, config: &ApiConfig) -> Result<Request<Vec<u8>>, BuildError> {
         build_user_request(config, Method::GET, &self.user_id, None)
     }

@@ -32,6 +32,10 @@ impl Operation for LockUser {
     type Output = User;
     const NAME: &'static str = "lock_user";
 
+    fn user_id(&self) -> Option<&UserId> {
+        Some(&self.user_id)
+    }
+
     fn build_request(&self, config: &ApiConfig) -> Result<Request<Vec<u8>>, BuildError> {
         build_user_request(config, Method::POST, &self.user_id, Some("lock"))
     }

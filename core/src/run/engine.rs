@@ -41,12 +41,12 @@ impl fmt::Display for AttemptId {
     }
 }
 
-/// What the driver does next.
+/// What the driver does next. Not `#[non_exhaustive]`: a driver must handle every step, so a
+/// new one is a breaking change on purpose.
 // Returned by value once per step and never stored: boxing the request would cost an
 // allocation per request for nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum RunStep {
     /// Send this request, then report its answer with [`Run::on_response`] or
     /// [`Run::on_transport_error`], quoting `attempt`. The driver may stop waiting for it at
@@ -254,6 +254,16 @@ impl Run {
     /// Requests handed out and not yet answered (those given up on at a deadline included).
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
+    }
+
+    /// The users a request in flight carries (none for one already answered): for logs.
+    pub fn users_of(&self, attempt: AttemptId) -> impl Iterator<Item = &UserId> + '_ {
+        self.in_flight
+            .iter()
+            .filter(move |f| f.attempt == attempt)
+            .filter_map(|f| f.unit.as_ref())
+            .flat_map(|unit| unit.users.iter())
+            .map(|&index| &self.ids[index as usize])
     }
 
     /// When the run is paused after a 429, until when.

@@ -1,0 +1,381 @@
+//! `AsyncClient`: drives calls and runs over an [`AsyncTransport`], on any async runtime: it
+//! waits through a [`Timer`], and keeps its requests in flight in one task.
+
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use clerk_moderation_core::http::Response;
+use clerk_moderation_core::{
+    Action, ApiConfig, AsyncTransport, AttemptId, BanUser, Call, CallStep, CountUsers, GetUser,
+    ListUsers, LockUser, Operation, RetryPolicy, Run, RunOptions, RunStep, TransportFailure,
+    UnbanUser, UnlockUser, User, UserId, UserPages,
+};
+
+use super::error::ClientError;
+use super::observer::{Interrupt, RunObserver, RunReport};
+use super::timer::Timer;
+use super::{DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, random_u64, trace};
+
+/// A future the runtime's timer completes.
+type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// An async client: runs operations over any [`AsyncTransport`], retrying as its
+/// [`RetryPolicy`] says within a deadline per call (60 s by default, the attempt in flight cut
+/// there), and runs whole moderation jobs ([`AsyncClient::run`]) with several requests in
+/// flight in one task.
+///
+/// It needs no particular runtime: it waits through a [`Timer`]. [`AsyncClient::new`] (feature
+/// `tokio`) uses tokio's; [`AsyncClient::with_timer`] takes any other, such as smol's. Its
+/// futures are `Send` when the transport's are.
+///
+/// ```
+/// use clerk_moderation_core::{ApiConfig, SecretKey, UserId};
+/// use clerk_moderation_transports::AsyncClient;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let transport = |_request: http::Request<Vec<u8>>| async {
+///     http::Response::builder()
+///         .status(200)
+///         .body(br#"{"id":"user_1","object":"user","banned":false}"#.to_vec())
+/// };
+/// let client = AsyncClient::new(ApiConfig::new(SecretKey::new("sk_test_x").unwrap()), transport);
+/// let user = client.unban(&UserId::new("user_1").unwrap()).await.unwrap();
+/// assert_eq!(user.id, "user_1");
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct AsyncClient<T> {
+    config: ApiConfig,
+    transport: T,
+    retry: RetryPolicy,
+    deadline: Option<Duration>,
+    timer: Arc<dyn Timer>,
+}
+
+impl<T> fmt::Debug for AsyncClient<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncClient")
+            .field("config", &self.config)
+            .field("retry", &self.retry)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl<T: AsyncTransport> AsyncClient<T> {
+    /// A client on tokio's timer (the runtime needs its time driver on), with the default
+    /// [`RetryPolicy`] and a 60 s deadline per call.
+    pub fn new(config: ApiConfig, transport: T) -> Self {
+        Self::with_timer(config, transport, super::TokioTimer)
+    }
+}
+
+impl<T: AsyncTransport> AsyncClient<T> {
+    /// A client that waits with `timer`, on any runtime.
+    pub fn with_timer(config: ApiConfig, transport: T, timer: impl Timer) -> Self {
+        Self {
+            config,
+            transport,
+            retry: RetryPolicy::default(),
+            deadline: Some(DEFAULT_CALL_DEADLINE),
+            timer: Arc::new(timer),
+        }
+    }
+
+    /// Replaces the retry policy ([`RetryPolicy::never`] turns retries off).
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Bounds each call, all attempts and waits included, from its first send; `None` for no
+    /// bound. An attempt still in flight at the deadline is dropped (cancelled).
+    pub fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The config.
+    pub fn config(&self) -> &ApiConfig {
+        &self.config
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// Runs any operation, retrying as the policy says.
+    pub async fn execute<O: Operation>(
+        &self,
+        operation: &O,
+    ) -> Result<O::Output, ClientError<T::Error>> {
+        let span = trace::call(O::NAME, operation.user_id().map(UserId::as_str));
+        let mut call = Call::new(
+            &self.config,
+            operation,
+            &self.retry,
+            self.deadline,
+            random_u64(),
+        );
+        loop {
+            let now = Instant::now();
+            match call.poll(now) {
+                CallStep::Send {
+                    attempt,
+                    request,
+                    deadline,
+                } => {
+                    let attempt_span =
+                        trace::attempt(&span, attempt, operation.user_id().map(UserId::as_str), 1);
+                    let send = self.transport.send(request);
+                    let answer = match deadline {
+                        Some(deadline) => before(send, self.timer.sleep_until(deadline)).await,
+                        None => Some(send.await),
+                    };
+                    match answer {
+                        Some(Ok(response)) => {
+                            trace::answered(&attempt_span, &response);
+                            call.on_response(attempt, response, Instant::now());
+                        }
+                        Some(Err(error)) => {
+                            let class = T::classify(&error);
+                            trace::failed(&attempt_span, class);
+                            call.on_transport_error(attempt, error, class, Instant::now());
+                        }
+                        // The deadline passed: the next poll ends the call.
+                        None => {}
+                    }
+                }
+                CallStep::Wait { until } => {
+                    trace::waiting(&span, None, until, now);
+                    let until = until.unwrap_or(now + INTERRUPT_CHECK);
+                    self.timer.sleep_until(until).await;
+                }
+                CallStep::Done(result) => {
+                    return result.map_err(|e| ClientError::from_call(e, O::NAME));
+                }
+                CallStep::Finished => unreachable!("the loop returns at Done"),
+            }
+        }
+    }
+
+    /// `POST /v1/users/{id}/unlock`.
+    pub async fn unlock(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+        self.execute(&UnlockUser::new(user_id.clone())).await
+    }
+
+    /// `POST /v1/users/{id}/unban`.
+    pub async fn unban(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+        self.execute(&UnbanUser::new(user_id.clone())).await
+    }
+
+    /// `POST /v1/users/{id}/lock`.
+    pub async fn lock(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+        self.execute(&LockUser::new(user_id.clone())).await
+    }
+
+    /// `POST /v1/users/{id}/ban`.
+    pub async fn ban(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+        self.execute(&BanUser::new(user_id.clone())).await
+    }
+
+    /// `GET /v1/users/{id}`.
+    pub async fn get_user(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+        self.execute(&GetUser::new(user_id.clone())).await
+    }
+
+    /// `GET /v1/users/count`.
+    pub async fn count_users(&self, count: &CountUsers) -> Result<u64, ClientError<T::Error>> {
+        self.execute(count).await
+    }
+
+    /// Every user `pages` walks to, page after page, handed to `each` in order; returns how many
+    /// there were. A page that would loop ends the walk with what came before it.
+    pub async fn list_users(
+        &self,
+        mut pages: UserPages,
+        mut each: impl FnMut(User),
+    ) -> Result<u64, ClientError<T::Error>> {
+        let mut listed = 0;
+        while let Some(page) = pages.next_page().cloned() {
+            let users: Vec<User> = self.execute::<ListUsers>(&page).await?;
+            let stop = pages.on_page(&users).is_err();
+            listed += users.len() as u64;
+            users.into_iter().for_each(&mut each);
+            if stop {
+                break;
+            }
+        }
+        Ok(listed)
+    }
+
+    /// Runs `action` over `ids`: paced, retried, in bulk where Clerk allows, with one outcome per
+    /// distinct user handed to `observer` as soon as it is known (see
+    /// [`Run`](clerk_moderation_core::Run) for the rules). Up to
+    /// [`RunOptions::concurrency`] requests are in flight, all in this task; one still in flight
+    /// at its users' deadline is dropped.
+    pub async fn run(
+        &self,
+        action: Action,
+        ids: impl IntoIterator<Item = UserId>,
+        options: RunOptions,
+        observer: impl RunObserver,
+    ) -> RunReport
+    where
+        T: Sync,
+    {
+        self.run_until(action, ids, options, observer, &Interrupt::new())
+            .await
+    }
+
+    /// [`AsyncClient::run`], stopping early once `interrupt` is triggered: nothing more is
+    /// sent, the requests in flight are awaited, users no request carried end `NotAttempted`.
+    pub async fn run_until(
+        &self,
+        action: Action,
+        ids: impl IntoIterator<Item = UserId>,
+        options: RunOptions,
+        mut observer: impl RunObserver,
+        interrupt: &Interrupt,
+    ) -> RunReport
+    where
+        T: Sync,
+    {
+        let started = Instant::now();
+        let options = match options.seed() {
+            Some(_) => options,
+            None => options.with_seed(random_u64()),
+        };
+        let mut run = Run::new(self.config.clone(), action, ids, options);
+        let span = trace::run(action.as_str(), run.user_ids().len());
+        let mut in_flight: Vec<InFlight<'_, T::Error>> = Vec::new();
+        let mut attempt_spans = std::collections::HashMap::new();
+        loop {
+            if interrupt.is_triggered() && run.stopped().is_none() {
+                run.interrupt();
+            }
+            let now = Instant::now();
+            let step = run.poll(now);
+            run.take_outcomes().for_each(|o| observer.on_outcome(o));
+            match step {
+                RunStep::Send {
+                    attempt,
+                    request,
+                    deadline,
+                } => {
+                    let mut users = run.users_of(attempt);
+                    let first = users.next().map(UserId::as_str);
+                    let count = first.map_or(0, |_| 1 + users.count());
+                    let one = if count == 1 { first } else { None };
+                    attempt_spans.insert(attempt, trace::attempt(&span, attempt, one, count));
+                    observer.on_send(run.stats());
+                    let send = self.transport.send(request);
+                    let cut = deadline.map(|d| self.timer.sleep_until(d));
+                    in_flight.push(Box::pin(async move {
+                        let answer = match cut {
+                            Some(cut) => before(send, cut).await,
+                            None => Some(send.await),
+                        };
+                        (attempt, answer)
+                    }));
+                }
+                RunStep::Wait { until, reason } => {
+                    observer.on_wait(reason, until, run.stats());
+                    trace::waiting(&span, Some(reason), until, now);
+                    let check = now + INTERRUPT_CHECK;
+                    let wake = until.map_or(check, |u| u.min(check));
+                    let answers = next_answers(&mut in_flight, self.timer.sleep_until(wake)).await;
+                    for (attempt, answer) in answers {
+                        let attempt_span = attempt_spans.remove(&attempt);
+                        let now = Instant::now();
+                        match answer {
+                            Some(Ok(response)) => {
+                                if let Some(s) = &attempt_span {
+                                    trace::answered(s, &response);
+                                }
+                                run.on_response(attempt, response, now);
+                            }
+                            Some(Err(error)) => {
+                                let failure = TransportFailure::from_async_transport::<T>(error);
+                                if let Some(s) = &attempt_span {
+                                    trace::failed(s, failure.class());
+                                }
+                                run.on_transport_error(attempt, failure, now);
+                            }
+                            None => {
+                                let failure = TransportFailure::deadline_reached();
+                                run.on_transport_error(attempt, failure, now);
+                            }
+                        }
+                    }
+                }
+                RunStep::Finished => break,
+            }
+        }
+        run.take_outcomes().for_each(|o| observer.on_outcome(o));
+        RunReport {
+            stats: *run.stats(),
+            stopped: run.stopped().cloned(),
+            elapsed: started.elapsed(),
+        }
+    }
+}
+
+/// A request in flight: its attempt, and its answer, or `None` if its deadline came first.
+type InFlight<'a, E> = Pin<
+    Box<dyn Future<Output = (AttemptId, Option<Result<Response<Vec<u8>>, E>>)> + Send + 'a>,
+>;
+
+/// `future`'s output, or `None` if `timer` completes first (the future is then dropped).
+async fn before<F: Future>(future: F, mut timer: Sleep) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// Waits until a request in flight is answered or `timer` completes; returns every answer ready
+/// by then (none if the timer came first).
+async fn next_answers<A>(
+    in_flight: &mut Vec<Pin<Box<dyn Future<Output = A> + Send + '_>>>,
+    mut timer: Sleep,
+) -> Vec<A> {
+    poll_fn(|cx| {
+        let mut ready = Vec::new();
+        let mut i = 0;
+        while i < in_flight.len() {
+            match in_flight[i].as_mut().poll(cx) {
+                Poll::Ready(answer) => {
+                    ready.push(answer);
+                    // A finished future is never polled again.
+                    drop(in_flight.swap_remove(i));
+                }
+                Poll::Pending => i += 1,
+            }
+        }
+        if !ready.is_empty() || timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(std::mem::take(&mut ready));
+        }
+        Poll::Pending
+    })
+    .await
+}
