@@ -68,11 +68,19 @@ use std::time::Duration;
 mod client;
 mod error;
 mod scheme;
+#[cfg(any(feature = "ureq", feature = "hyper", feature = "reqwest"))]
+mod tls;
+#[cfg(any(feature = "ureq", feature = "hyper", feature = "reqwest"))]
+mod wire;
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
 #[cfg(feature = "ureq")]
 pub mod ureq;
+#[cfg(feature = "ureq")]
+mod ureq_connect;
 #[cfg(feature = "ureq")]
 mod ureq_resolver;
 
