@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod faults;
+pub mod tls;
+
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
