@@ -229,10 +229,13 @@ fn via_reqwest(setup: &Setup, request: http::Request<Vec<u8>>) -> Outcome {
     runtime().block_on(send_async(&transport, request))
 }
 
+/// Sends one request through one adapter set up as told.
+type Via = fn(&Setup, http::Request<Vec<u8>>) -> Outcome;
+
 /// Runs `make_request()` through every adapter set up as `setup`, and checks each got
 /// `expected`.
 fn check(setup: Setup, make_request: impl Fn() -> http::Request<Vec<u8>>, expected: Outcome) {
-    let adapters: [(&str, fn(&Setup, http::Request<Vec<u8>>) -> Outcome); 3] = [
+    let adapters: [(&str, Via); 3] = [
         ("ureq", via_ureq),
         ("hyper", via_hyper),
         ("reqwest", via_reqwest),
