@@ -24,7 +24,7 @@ use crate::scheme::{Destination, Refusal, check_destination};
 use crate::tls::Trust;
 use crate::ureq_connect::{BeforeSending, MarkingConnector, Stage};
 use crate::ureq_resolver::{CachingResolver, SharedResolver};
-use crate::wire::set_empty_content_length;
+use crate::wire::carries_body;
 use crate::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, TransportErrorKind};
 
 transport_error! {
@@ -461,6 +461,30 @@ impl UreqTransportBuilder {
 }
 
 impl UreqTransport {
+    /// Runs the request on the agent, with the request-level settings it needs: no proxy for
+    /// plain-HTTP loopback, the timeouts the agent lacks.
+    fn run<B: ::ureq::AsSendBody>(
+        &self,
+        request: Request<B>,
+        loopback_http: bool,
+    ) -> Result<Response<::ureq::Body>, ::ureq::Error> {
+        if !loopback_http && self.filled == FilledTimeouts::default() {
+            return self.agent.run(request);
+        }
+        let mut config = self.agent.configure_request(request);
+        if loopback_http {
+            // Never send a plain-HTTP request (and its key) to a proxy.
+            config = config.proxy(None);
+        }
+        if let Some(timeout) = self.filled.connect {
+            config = config.timeout_connect(Some(timeout));
+        }
+        if let Some(timeout) = self.filled.global {
+            config = config.timeout_global(Some(timeout));
+        }
+        self.agent.run(config.build())
+    }
+
     fn error(&self, error: ::ureq::Error, secret: Option<&[u8]>) -> UreqError {
         UreqError::from_ureq(error, self.stages_marked, self.max_body_size, secret)
     }
@@ -469,28 +493,18 @@ impl UreqTransport {
 impl Transport for UreqTransport {
     type Error = UreqError;
 
-    fn send(&self, mut request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, UreqError> {
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, UreqError> {
         let destination = check_destination(request.uri(), self.allow_loopback_http)
             .map_err(UreqError::refused)?;
-        set_empty_content_length(&mut request);
         let authorization = authorization(request.headers());
         let secret = authorization.as_ref().and_then(bearer_token);
         let loopback_http = destination == Destination::LoopbackHttp;
-        let result = if loopback_http || self.filled != FilledTimeouts::default() {
-            let mut config = self.agent.configure_request(request);
-            if loopback_http {
-                // Never send a plain-HTTP request (and its key) to a proxy.
-                config = config.proxy(None);
-            }
-            if let Some(timeout) = self.filled.connect {
-                config = config.timeout_connect(Some(timeout));
-            }
-            if let Some(timeout) = self.filled.global {
-                config = config.timeout_global(Some(timeout));
-            }
-            self.agent.run(config.build())
+        // ureq declares the length of any `Vec` body, `Content-Length: 0` included (as an empty
+        // POST should have); a GET without a body goes as one with none.
+        let result = if request.body().is_empty() && !carries_body(request.method()) {
+            self.run(request.map(|_| ()), loopback_http)
         } else {
-            self.agent.run(request)
+            self.run(request, loopback_http)
         };
         let response = result.map_err(|e| self.error(e, secret))?;
         let (parts, mut body) = response.into_parts();

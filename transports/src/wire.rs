@@ -2,13 +2,19 @@
 
 use http::{Method, Request, header};
 
+/// Whether requests of this method carry a body, so that an empty one is still declared with
+/// `Content-Length: 0`.
+pub(crate) fn carries_body(method: &Method) -> bool {
+    [Method::POST, Method::PUT, Method::PATCH].contains(method)
+}
+
 /// Sets `Content-Length: 0` on a request with an empty body whose method carries one (`POST`,
 /// `PUT`, `PATCH`), unless it has the header already. RFC 9110 (8.6) says a user agent should
 /// send it even when it is 0; ureq and Clerk's official SDKs do, and some proxies answer a POST
-/// without it with 411 Length Required. hyper and reqwest leave it out for an empty body.
+/// without it with 411 Length Required. hyper and reqwest leave it out for an empty body (ureq
+/// sends it by itself).
 pub(crate) fn set_empty_content_length(request: &mut Request<Vec<u8>>) {
-    let carries_body = [Method::POST, Method::PUT, Method::PATCH].contains(request.method());
-    if carries_body
+    if carries_body(request.method())
         && request.body().is_empty()
         && !request.headers().contains_key(header::CONTENT_LENGTH)
     {

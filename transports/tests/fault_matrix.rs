@@ -94,6 +94,14 @@ fn outcome<E: AdapterError>(error: &E, classified: FailureClass) -> Outcome {
     );
     assert_eq!(error.is_transient(), classified.is_transient(), "{error:?}");
     assert_no_secret(error);
+    // `Display` speaks for its own level only: the cause is `source()`, not repeated.
+    if let Some(source) = std::error::Error::source(error) {
+        let (shown, cause) = (error.to_string(), source.to_string());
+        assert!(
+            !cause.is_empty() && !shown.contains(&cause),
+            "{shown} / {cause}"
+        );
+    }
     Outcome::Failed {
         kind: error.kind(),
         delivery: classified.delivery(),

@@ -376,6 +376,27 @@ fn read_some(
     }
 }
 
+/// Checks the wire's `Content-Length`: every POST carries one equal to its body's length, `0`
+/// for the single-user operations, which have no body; a GET carries none.
+pub fn check_content_lengths(requests: &[Recorded]) {
+    for request in requests {
+        let expected = (request.method == "POST").then(|| request.body.len().to_string());
+        assert_eq!(
+            request.header("content-length"),
+            expected.as_deref(),
+            "{} {}",
+            request.method,
+            request.path
+        );
+    }
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.method == "POST" && r.body.is_empty()),
+        "an empty POST was checked"
+    );
+}
+
 /// A port nothing listens on: bind, note the port, drop the listener.
 pub fn dead_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -54,8 +54,21 @@ impl PrivateCa {
         }
     }
 
-    /// A TLS server on 127.0.0.1 presenting the certificate this CA signed.
+    /// A TLS server on 127.0.0.1 presenting the certificate this CA signed, answering every
+    /// request with a user.
     pub fn serve(&self) -> TlsServer {
+        self.serve_answering(|_path| {
+            let body = super::user_json("user_tls");
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        })
+    }
+
+    /// The same server, answering a request for a path with `answer(path)`: a whole HTTP
+    /// response, after which the connection is closed.
+    pub fn serve_answering(&self, answer: fn(&str) -> String) -> TlsServer {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone()));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -64,7 +77,7 @@ impl PrivateCa {
             .with_no_client_auth()
             .with_single_cert(self.server_chain.clone(), key)
             .expect("server config");
-        TlsServer::start(Arc::new(config))
+        TlsServer::start(Arc::new(config), answer)
     }
 }
 
@@ -77,7 +90,7 @@ pub struct TlsServer {
 }
 
 impl TlsServer {
-    fn start(config: Arc<rustls::ServerConfig>) -> Self {
+    fn start(config: Arc<rustls::ServerConfig>, answer: fn(&str) -> String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("local addr");
@@ -90,7 +103,7 @@ impl TlsServer {
                     match listener.accept() {
                         // One connection at a time: the tests send one request each.
                         Ok((stream, _)) => {
-                            if serve_one(stream, &config).is_ok() {
+                            if serve_one(stream, &config, answer).is_ok() {
                                 requests.fetch_add(1, Ordering::SeqCst);
                             }
                         }
@@ -129,7 +142,11 @@ impl Drop for TlsServer {
 
 /// The handshake, one request head, one answer. Fails (and counts nothing) when the client
 /// gives up in the handshake, as a client that does not trust the certificate does.
-fn serve_one(stream: TcpStream, config: &Arc<rustls::ServerConfig>) -> io::Result<()> {
+fn serve_one(
+    stream: TcpStream,
+    config: &Arc<rustls::ServerConfig>,
+    answer: fn(&str) -> String,
+) -> io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_millis(500)))?;
     stream.set_write_timeout(Some(CONNECTION_LIMIT))?;
@@ -153,12 +170,9 @@ fn serve_one(stream: TcpStream, config: &Arc<rustls::ServerConfig>) -> io::Resul
             Err(e) => return Err(e),
         }
     }
-    let body = super::user_json("user_tls");
-    let answer = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    tls.write_all(answer.as_bytes())?;
+    let head = String::from_utf8_lossy(&head);
+    let path = head.split(' ').nth(1).unwrap_or_default();
+    tls.write_all(answer(path).as_bytes())?;
     tls.flush()?;
     tls.conn.send_close_notify();
     let _ = tls.flush();
