@@ -1,7 +1,7 @@
 //! [`ReqwestTransport`]: an async [`AsyncTransport`] on reqwest 0.13 (rustls with ring,
 //! HTTP/1.1, tokio), for services that already have a reqwest client.
 //!
-//! `reqwest` is re-exported here ([`reqwest`](self::reqwest)), so that a client for
+//! `reqwest` is re-exported here ([`reqwest`]), so that a client for
 //! [`ReqwestTransportBuilder::build_with_client`] is built with the very version this crate
 //! links.
 

@@ -1,6 +1,6 @@
 //! [`UreqTransport`]: a blocking [`Transport`] on ureq 3 with rustls (ring, webpki roots).
 //!
-//! `ureq` is re-exported here ([`ureq`](self::ureq)), so that an agent for
+//! `ureq` is re-exported here ([`ureq`]), so that an agent for
 //! [`UreqTransportBuilder::build_with_agent`] is built with the very version this crate links.
 
 use std::io;

@@ -1,6 +1,8 @@
 //! What every built-in transport does to a request on its way to the wire.
 
-use http::{Method, Request, header};
+use http::Method;
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
+use http::{Request, header};
 
 /// Whether requests of this method carry a body, so that an empty one is still declared with
 /// `Content-Length: 0`.
@@ -13,6 +15,7 @@ pub(crate) fn carries_body(method: &Method) -> bool {
 /// send it even when it is 0; ureq and Clerk's official SDKs do, and some proxies answer a POST
 /// without it with 411 Length Required. hyper and reqwest leave it out for an empty body (ureq
 /// sends it by itself).
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
 pub(crate) fn set_empty_content_length(request: &mut Request<Vec<u8>>) {
     if carries_body(request.method())
         && request.body().is_empty()
@@ -25,9 +28,10 @@ pub(crate) fn set_empty_content_length(request: &mut Request<Vec<u8>>) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "hyper", feature = "reqwest")))]
 mod tests {
     use super::*;
+    use http::{Request, header};
 
     fn length_after(method: Method, body: &[u8]) -> Option<String> {
         let mut request = Request::builder()
