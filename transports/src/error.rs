@@ -420,6 +420,60 @@ mod tests {
     }
 
     #[test]
+    fn the_rule_table() {
+        use Delivery::{MaybeSent, NotSent, Sent};
+        use TransportErrorKind as K;
+        let handshake = TlsStage::Handshake;
+        let rows = [
+            (K::InsecureScheme, handshake, NotSent, false),
+            (K::InvalidRequest, handshake, NotSent, false),
+            (K::Config, handshake, NotSent, false),
+            (K::Connect, handshake, NotSent, true),
+            (K::ConnectTimeout, handshake, NotSent, true),
+            (K::Tls, handshake, NotSent, false),
+            (K::Tls, TlsStage::Established, MaybeSent, true),
+            (K::Timeout, handshake, MaybeSent, true),
+            (K::Io, handshake, MaybeSent, true),
+            (K::Other, handshake, MaybeSent, true),
+            (K::BodyTooLarge, handshake, Sent, false),
+            (K::Protocol, handshake, Sent, false),
+            (K::RedirectFollowed, handshake, Sent, false),
+        ];
+        for (kind, tls, delivery, transient) in rows {
+            assert_eq!(
+                failure_class(kind, tls),
+                FailureClass::new(delivery, transient),
+                "{kind:?} {tls:?}"
+            );
+        }
+        // Outside TLS, the stage does not matter.
+        assert_eq!(
+            failure_class(K::Io, TlsStage::Established),
+            failure_class(K::Io, TlsStage::Handshake)
+        );
+    }
+
+    #[test]
+    fn display_is_its_own_level_only() {
+        let repr = ErrorRepr::new(
+            TransportErrorKind::Connect,
+            "",
+            Some(Box::new(Leaky("nothing".into()))),
+            None,
+        );
+        struct Shown<'a>(&'a ErrorRepr);
+        impl fmt::Display for Shown<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt_display(f)
+            }
+        }
+        assert_eq!(
+            Shown(&repr).to_string(),
+            "could not connect (the request was not sent)"
+        );
+    }
+
+    #[test]
     fn an_innocent_error_is_kept() {
         let repr = ErrorRepr::new(
             TransportErrorKind::Io,
