@@ -45,6 +45,7 @@ fn failed(kind: TransportErrorKind, delivery: Delivery, transient: bool) -> Outc
 /// How every adapter is set up for one fault.
 #[derive(Clone)]
 struct Setup {
+    connect_timeout: Duration,
     timeout: Duration,
     max_body_size: u64,
     extra_root_pem: Option<String>,
@@ -55,6 +56,7 @@ struct Setup {
 impl Default for Setup {
     fn default() -> Self {
         Self {
+            connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(5),
             max_body_size: 1024,
             extra_root_pem: None,
@@ -169,6 +171,7 @@ fn via_ureq(setup: &Setup, request: http::Request<Vec<u8>>) -> Outcome {
     let mut builder = UreqTransport::builder()
         .allow_loopback_http(true)
         .proxy(None)
+        .connect_timeout(Some(setup.connect_timeout))
         .timeout(Some(setup.timeout))
         .max_body_size(setup.max_body_size);
     if let Some(pem) = &setup.extra_root_pem {
@@ -204,6 +207,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn via_hyper(setup: &Setup, request: http::Request<Vec<u8>>) -> Outcome {
     let mut builder = HyperTransport::builder()
         .allow_loopback_http(true)
+        .connect_timeout(Some(setup.connect_timeout))
         .timeout(Some(setup.timeout))
         .max_body_size(usize::try_from(setup.max_body_size).unwrap());
     if let Some(pem) = &setup.extra_root_pem {
@@ -225,6 +229,7 @@ fn via_reqwest(setup: &Setup, request: http::Request<Vec<u8>>) -> Outcome {
     let mut builder = ReqwestTransport::builder()
         .allow_loopback_http(true)
         .proxy(None)
+        .connect_timeout(Some(setup.connect_timeout))
         .timeout(Some(setup.timeout))
         .max_body_size(setup.max_body_size);
     if let Some(pem) = &setup.extra_root_pem {
@@ -398,4 +403,48 @@ fn a_body_over_the_cap_is_sent_permanent() {
         || request(&server.url()),
         failed(TransportErrorKind::BodyTooLarge, Delivery::Sent, false),
     );
+}
+
+/// A listener whose accept queue is full: the kernel drops further SYNs, so connecting hangs
+/// until the connect timeout. Returns the listener and the connections that fill its queue
+/// (kept open), or `None` where the kernel does not behave so.
+fn full_backlog() -> Option<(socket2::Socket, Vec<std::net::TcpStream>)> {
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    listener.bind(&addr.into()).unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(stream) => fillers.push(stream),
+            // The queue is full: a connection now hangs, as wanted.
+            Err(_) => return Some((listener, fillers)),
+        }
+    }
+    None
+}
+
+#[test]
+fn a_connect_timeout_is_not_sent_transient() {
+    let Some((listener, _fillers)) = full_backlog() else {
+        eprintln!("this kernel accepts past a full backlog: no connect timeout to simulate");
+        return;
+    };
+    let url = format!(
+        "http://{}",
+        listener.local_addr().unwrap().as_socket().unwrap()
+    );
+    let setup = Setup {
+        connect_timeout: Duration::from_millis(300),
+        ..Setup::default()
+    };
+    let started = Instant::now();
+    check(
+        setup,
+        || request(&url),
+        failed(TransportErrorKind::ConnectTimeout, Delivery::NotSent, true),
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
 }
