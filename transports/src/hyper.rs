@@ -107,8 +107,61 @@ impl HyperError {
 }
 
 /// The default connector: hyper-rustls (ring, HTTP/1.1, the builder's roots) over an
-/// `HttpConnector`.
-pub type DefaultConnector = HttpsConnector<HttpConnector>;
+/// `HttpConnector`, its whole connect bounded by the connect timeout.
+pub type DefaultConnector = TimeoutConnector<HttpsConnector<HttpConnector>>;
+
+/// A connector whose whole connect (DNS, TCP and the TLS handshake) must finish within a
+/// timeout; `HttpConnector`'s own bounds TCP only. A connect that takes longer fails as an
+/// I/O error of kind `TimedOut`, which [`HyperError`] reports as
+/// [`TransportErrorKind::ConnectTimeout`]: not sent.
+#[derive(Clone, Debug)]
+pub struct TimeoutConnector<C> {
+    inner: C,
+    timeout: Option<Duration>,
+}
+
+impl<C> TimeoutConnector<C> {
+    /// `inner`, bounded by `timeout` (`None` for no bound).
+    pub fn new(inner: C, timeout: Option<Duration>) -> Self {
+        Self { inner, timeout }
+    }
+}
+
+impl<C> tower_service::Service<http::Uri> for TimeoutConnector<C>
+where
+    C: tower_service::Service<http::Uri>,
+    C::Error: Into<BoxError>,
+    C::Future: Send + 'static,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<C::Response, BoxError>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, destination: http::Uri) -> Self::Future {
+        let connecting = self.inner.call(destination);
+        let timeout = self.timeout;
+        Box::pin(async move {
+            match timeout {
+                None => connecting.await.map_err(Into::into),
+                Some(limit) => match tokio::time::timeout(limit, connecting).await {
+                    Ok(result) => result.map_err(Into::into),
+                    Err(_) => Err(Box::new(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "connecting took longer than the connect timeout",
+                    )) as BoxError),
+                },
+            }
+        })
+    }
+}
 
 /// The body type the client sends.
 pub type RequestBody = Full<Bytes>;
@@ -121,8 +174,8 @@ pub type RequestBody = Full<Bytes>;
 /// - `https://` only; plain `http://` only to a loopback host (`localhost`, `127.0.0.0/8`,
 ///   `::1`), and only after [`HyperTransportBuilder::allow_loopback_http`]. Checked on every
 ///   send, before any DNS lookup or connection;
-/// - connect timeout 5 s (`HttpConnector::set_connect_timeout`: DNS and TCP), whole call 30 s
-///   (`tokio::time::timeout` around the request and the body read);
+/// - connect timeout 5 s (DNS, TCP and the TLS handshake, with [`TimeoutConnector`]), whole
+///   call 30 s (`tokio::time::timeout` around the request and the body read);
 /// - response bodies read through `http_body_util::Limited`, capped at 1 MiB;
 /// - Mozilla's roots (webpki-roots) trusted; add the OS store or your own CA with the builder;
 /// - pooled keep-alive connections, shared by clones of the transport.
@@ -218,8 +271,8 @@ impl Default for HyperTransportBuilder {
 }
 
 impl HyperTransportBuilder {
-    /// The connect timeout (DNS and TCP; for the connectors this builder makes); `None` for
-    /// none. Default 5 s.
+    /// The connect timeout (DNS, TCP and the TLS handshake; for the connectors this builder
+    /// makes); `None` for none. Default 5 s.
     pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.connect_timeout = timeout;
         self
@@ -290,9 +343,9 @@ impl HyperTransportBuilder {
     pub fn build_with_resolver<R>(
         self,
         resolver: R,
-    ) -> Result<HyperTransport<HttpsConnector<HttpConnector<R>>>, HyperError>
+    ) -> Result<HyperTransport<TimeoutConnector<HttpsConnector<HttpConnector<R>>>>, HyperError>
     where
-        HttpsConnector<HttpConnector<R>>: Connect + Clone + Send + Sync + 'static,
+        TimeoutConnector<HttpsConnector<HttpConnector<R>>>: Connect + Clone + Send + Sync + 'static,
     {
         let tls = self.trust.client_config().map_err(HyperError)?;
         let mut http = HttpConnector::new_with_resolver(resolver);
@@ -304,6 +357,7 @@ impl HyperTransportBuilder {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
+        let connector = TimeoutConnector::new(connector, self.connect_timeout);
         Ok(self.build_with_connector(connector))
     }
 

@@ -448,3 +448,19 @@ fn a_connect_timeout_is_not_sent_transient() {
     );
     assert!(started.elapsed() < Duration::from_secs(4));
 }
+
+#[test]
+fn a_stalled_tls_handshake_is_a_connect_timeout_not_sent_transient() {
+    let server = FaultServer::start(Fault::Silent);
+    let setup = Setup {
+        connect_timeout: Duration::from_millis(300),
+        ..Setup::default()
+    };
+    let started = Instant::now();
+    check(
+        setup,
+        || request(&server.https_url()),
+        failed(TransportErrorKind::ConnectTimeout, Delivery::NotSent, true),
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+}

@@ -21,6 +21,9 @@ pub enum Fault {
     CloseEarly,
     /// Sends nothing until the server stops (or 10 s pass).
     Stall,
+    /// Accepts the connection and then neither reads nor answers: a TLS client's handshake
+    /// never completes.
+    Silent,
     /// Answers with bytes that are not HTTP.
     Garbage,
     /// Answers 200 with a body of this many bytes.
@@ -70,6 +73,11 @@ impl FaultServer {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    /// `https://127.0.0.1:{port}`.
+    pub fn https_url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
 }
 
 impl Drop for FaultServer {
@@ -86,6 +94,12 @@ fn misbehave(mut stream: TcpStream, fault: Fault, stop: &AtomicBool) -> io::Resu
     stream.set_read_timeout(Some(POLL))?;
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;
     let started = Instant::now();
+    if let Fault::Silent = fault {
+        while !stop.load(Ordering::SeqCst) && started.elapsed() < CONNECTION_LIMIT {
+            std::thread::sleep(POLL);
+        }
+        return Ok(());
+    }
     let mut head = Vec::new();
     let mut chunk = [0u8; 4096];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -109,7 +123,7 @@ fn misbehave(mut stream: TcpStream, fault: Fault, stop: &AtomicBool) -> io::Resu
             drop(stream);
         }
         Fault::CloseEarly => drop(stream),
-        Fault::Stall => {
+        Fault::Silent | Fault::Stall => {
             while !stop.load(Ordering::SeqCst) && started.elapsed() < CONNECTION_LIMIT {
                 std::thread::sleep(POLL);
             }
