@@ -420,13 +420,12 @@ impl ReqwestTransport {
                 None,
             ));
         }
-        if response
-            .content_length()
-            .is_some_and(|length| length > self.max_body_size)
-        {
+        let declared = response.content_length();
+        if declared.is_some_and(|length| length > self.max_body_size) {
             return Err(ReqwestError::body_too_large(self.max_body_size));
         }
-        let mut body = Vec::new();
+        // Sized from the declared length (already within the cap), grown as chunks come else.
+        let mut body = Vec::with_capacity(usize::try_from(declared.unwrap_or(0)).unwrap_or(0));
         while let Some(chunk) = response
             .chunk()
             .await
