@@ -4,6 +4,7 @@
 use clerk_moderation_conformance::kit::{self, Scenario};
 use clerk_moderation_core::http::{Request, Response};
 use clerk_moderation_transports::hyper::HyperTransport;
+use clerk_moderation_transports::reqwest::ReqwestTransport;
 use clerk_moderation_transports::ureq::UreqTransport;
 
 #[test]
@@ -28,6 +29,23 @@ fn hyper_transport_passes_the_kit() {
         .unwrap();
     let report = runtime.block_on(kit::check_async(&transport)).unwrap();
     assert!(report.passed(), "{report}");
+}
+
+#[test]
+fn reqwest_transport_passes_the_kit() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let transport = ReqwestTransport::builder()
+        .allow_loopback_http(true)
+        .build()
+        .unwrap();
+    let report = runtime.block_on(kit::check_async(&transport)).unwrap();
+    println!("{report}");
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.results().len(), Scenario::ALL.len());
 }
 
 /// A custom transport written as a closure over a plain ureq agent, set up as a conforming

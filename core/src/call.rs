@@ -261,7 +261,7 @@ impl<'a, O: Operation, E> Call<'a, O, E> {
 
     fn finish(&mut self, mut kind: CallErrorKind<E>, stop: StopReason) {
         if let CallErrorKind::Response(error) = &mut kind {
-            let _ = (error, self.config); // LEAD: redact_secret after merge
+            error.redact_secret(self.config.secret_key());
         }
         self.state = State::Done(Err(CallError {
             kind,

@@ -1,15 +1,20 @@
-//! What the built-in transports' errors share: [`TransportErrorKind`], and whether the request
-//! may have been sent.
+//! What the built-in transports' errors share: [`TransportErrorKind`], the one rule table that
+//! says what each kind of failure means ([`FailureClass`]), and the secret scrubbing.
 
-#![cfg_attr(not(any(feature = "ureq", feature = "hyper")), allow(dead_code))]
+#![cfg_attr(
+    not(any(feature = "ureq", feature = "hyper", feature = "reqwest")),
+    allow(dead_code)
+)]
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
 
+use clerk_moderation_core::{Delivery, FailureClass};
+
 /// What went wrong when no response came back. Each built-in adapter has its own error type
-/// (`ureq::UreqError`, `hyper::HyperError`); both
-/// report one of these.
+/// (`ureq::UreqError`, `hyper::HyperError`, `reqwest::ReqwestError`); all report one of these,
+/// and the same fault gives the same kind in every adapter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
@@ -19,18 +24,24 @@ pub enum TransportErrorKind {
     /// The request cannot be sent as it is (no host, say). Nothing was sent.
     InvalidRequest,
     /// The transport is configured in a way this crate refuses (an agent that follows
-    /// redirects, say).
+    /// redirects, a certificate that does not parse, say).
     Config,
     /// No connection: refused, unreachable, DNS failure, proxy failure.
     Connect,
-    /// TLS failed (a handshake with a server that does not speak TLS, a bad certificate…).
+    /// Connecting (DNS, TCP, the TLS handshake) took longer than the connect timeout.
+    ConnectTimeout,
+    /// TLS failed: in the handshake (a certificate from an unknown CA, a server that does not
+    /// speak TLS, no common protocol version), or, rarely, on an established connection.
     Tls,
-    /// A timeout: connecting, or the whole call.
+    /// The whole call took longer than its timeout.
     Timeout,
     /// The response body is larger than the configured cap.
     BodyTooLarge,
     /// The server's response is not valid HTTP.
     Protocol,
+    /// A client you built followed a redirect (reqwest's default policy), so the response is
+    /// not the requested URL's: refused once seen. Build the client without redirects.
+    RedirectFollowed,
     /// An I/O error on an established connection (a reset, an early close).
     Io,
     /// Anything else.
@@ -44,13 +55,49 @@ impl TransportErrorKind {
             Self::InvalidRequest => "invalid request",
             Self::Config => "refused transport configuration",
             Self::Connect => "could not connect",
+            Self::ConnectTimeout => "connecting timed out",
             Self::Tls => "TLS failed",
             Self::Timeout => "timed out",
             Self::BodyTooLarge => "response body too large",
             Self::Protocol => "invalid HTTP response",
-            Self::Io => "I/O error",
+            Self::RedirectFollowed => "the client followed a redirect",
+            Self::Io => "connection failed during the exchange",
             Self::Other => "transport error",
         }
+    }
+}
+
+/// When a TLS failure happened, which decides whether the request can have gone out: nothing
+/// is written before the handshake completes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TlsStage {
+    /// During the handshake: a certificate error, a server that does not speak TLS, no common
+    /// protocol version. Nothing was sent, and the same server will fail the same way.
+    Handshake,
+    /// On an established connection (a bad record, say): the request may have been sent.
+    Established,
+}
+
+/// The rule table every built-in transport shares: what a failure of `kind` means. `tls` only
+/// matters for [`TransportErrorKind::Tls`].
+///
+/// Not sent and permanent: refused before connecting. Not sent and transient: no connection
+/// (DNS, refused, unreachable, connect timeout). A TLS handshake failure was not sent and will
+/// repeat. A timeout or a broken connection after sending may have been sent, and may pass on a
+/// retry. A body over the cap, a malformed response or a followed redirect came from a server
+/// that got the request, and will come again.
+pub(crate) fn failure_class(kind: TransportErrorKind, tls: TlsStage) -> FailureClass {
+    use Delivery::{MaybeSent, NotSent, Sent};
+    use TransportErrorKind as K;
+    match kind {
+        K::InsecureScheme | K::InvalidRequest | K::Config => FailureClass::new(NotSent, false),
+        K::Connect | K::ConnectTimeout => FailureClass::new(NotSent, true),
+        K::Tls => match tls {
+            TlsStage::Handshake => FailureClass::new(NotSent, false),
+            TlsStage::Established => FailureClass::new(MaybeSent, true),
+        },
+        K::Timeout | K::Io | K::Other => FailureClass::new(MaybeSent, true),
+        K::BodyTooLarge | K::Protocol | K::RedirectFollowed => FailureClass::new(Sent, false),
     }
 }
 
@@ -60,18 +107,30 @@ pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// The body of every adapter error. Never holds the request or its headers.
 pub(crate) struct ErrorRepr {
     pub(crate) kind: TransportErrorKind,
-    pub(crate) may_have_been_sent: bool,
+    pub(crate) class: FailureClass,
+    /// This crate's own words about this level (a cap, a setting); never an underlying error's
+    /// text, which `source` carries.
     pub(crate) detail: Cow<'static, str>,
     pub(crate) source: Option<BoxError>,
 }
 
 impl ErrorRepr {
-    /// An error; `source` is dropped for a stand-in if its text mentions `secret` (the bearer
-    /// token of the request that failed), so the key cannot leak through an underlying
-    /// library's message.
+    /// An error; a TLS error is taken as the handshake's (see [`Self::tls_established`]).
+    /// `source` is dropped for a stand-in if its text mentions `secret` (the bearer token of the
+    /// request that failed), so the key cannot leak through an underlying library's message.
     pub(crate) fn new(
         kind: TransportErrorKind,
-        may_have_been_sent: bool,
+        detail: impl Into<Cow<'static, str>>,
+        source: Option<BoxError>,
+        secret: Option<&[u8]>,
+    ) -> Self {
+        Self::staged(kind, TlsStage::Handshake, detail, source, secret)
+    }
+
+    /// An error of `kind`, with the TLS stage it happened at.
+    pub(crate) fn staged(
+        kind: TransportErrorKind,
+        tls: TlsStage,
         detail: impl Into<Cow<'static, str>>,
         source: Option<BoxError>,
         secret: Option<&[u8]>,
@@ -90,28 +149,28 @@ impl ErrorRepr {
         }
         Self {
             kind,
-            may_have_been_sent,
+            class: failure_class(kind, tls),
             detail,
             source,
         }
     }
 
     pub(crate) fn fmt_display(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind.describe())?;
+        f.write_str(self.kind.describe())?;
         if !self.detail.is_empty() {
             write!(f, ": {}", self.detail)?;
         }
-        if self.may_have_been_sent {
-            f.write_str(" (the request may have been sent)")
-        } else {
-            f.write_str(" (the request was not sent)")
-        }
+        f.write_str(match self.class.delivery() {
+            Delivery::NotSent => " (the request was not sent)",
+            Delivery::Sent => " (the request was sent)",
+            _ => " (the request may have been sent)",
+        })
     }
 
     pub(crate) fn fmt_debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct(name)
             .field("kind", &self.kind)
-            .field("may_have_been_sent", &self.may_have_been_sent)
+            .field("class", &self.class)
             .field("detail", &self.detail)
             .field("source", &self.source)
             .finish()
@@ -171,7 +230,7 @@ pub(crate) fn bearer_token(authorization: &http::HeaderValue) -> Option<&[u8]> {
 
 /// Walks an error chain, looking inside `io::Error`s too (whose `source()` skips the error they
 /// wrap), and returns the first `T` found.
-#[cfg(any(feature = "ureq", feature = "hyper"))]
+#[cfg(any(feature = "ureq", feature = "hyper", feature = "reqwest"))]
 pub(crate) fn find_in_chain<'a, T: StdError + 'static>(
     error: &'a (dyn StdError + 'static),
 ) -> Option<&'a T> {
@@ -197,8 +256,22 @@ pub(crate) fn find_in_chain<'a, T: StdError + 'static>(
     None
 }
 
+/// The kind of a failure on an established connection, for the adapters built on hyper.
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
+pub(crate) fn exchange_kind(error: &(dyn StdError + 'static)) -> TransportErrorKind {
+    if find_in_chain::<rustls::Error>(error).is_some() {
+        return TransportErrorKind::Tls;
+    }
+    match find_in_chain::<::hyper::Error>(error) {
+        Some(hyper) if hyper.is_parse() || hyper.is_parse_status() => TransportErrorKind::Protocol,
+        Some(hyper) if hyper.is_timeout() => TransportErrorKind::Timeout,
+        Some(_) => TransportErrorKind::Io,
+        None => TransportErrorKind::Other,
+    }
+}
+
 /// Defines an adapter's error type over [`ErrorRepr`].
-#[cfg(any(feature = "ureq", feature = "hyper"))]
+#[cfg(any(feature = "ureq", feature = "hyper", feature = "reqwest"))]
 macro_rules! transport_error {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
@@ -210,17 +283,34 @@ macro_rules! transport_error {
                 self.0.kind
             }
 
+            /// What the failure means: whether the request reached the server, and whether a
+            /// retry can help. The same fault gives the same class in every built-in adapter;
+            /// see the crate docs for the table.
+            pub fn class(&self) -> ::clerk_moderation_core::FailureClass {
+                self.0.class
+            }
+
+            /// Whether a retry of the same request can succeed (a reset, a timeout, a refused
+            /// connection), as opposed to a failure that will repeat (a refused URL, a
+            /// certificate error, a body over the cap, a malformed response).
+            pub fn is_transient(&self) -> bool {
+                self.0.class.is_transient()
+            }
+
             /// Whether the request may have reached the server. `false` means it certainly did
-            /// not (refused before connecting, connection refused, TLS handshake failed):
-            /// sending it again cannot apply it twice. `true` means it may have: a timeout or a
-            /// reset after the request went out, a body that was too large.
+            /// not (refused before connecting, DNS, connect or TLS handshake failure): sending
+            /// it again cannot apply it twice. `true` means it may have (a timeout or a reset
+            /// after the request went out) or did (a body too large, a malformed response).
             pub fn may_have_been_sent(&self) -> bool {
-                self.0.may_have_been_sent
+                !self.0.class.was_not_sent()
             }
 
             /// A timeout (connecting, or the whole call).
             pub fn is_timeout(&self) -> bool {
-                self.0.kind == $crate::TransportErrorKind::Timeout
+                matches!(
+                    self.0.kind,
+                    $crate::TransportErrorKind::Timeout | $crate::TransportErrorKind::ConnectTimeout
+                )
             }
 
             /// No connection could be made.
@@ -285,7 +375,7 @@ macro_rules! transport_error {
     };
 }
 
-#[cfg(any(feature = "ureq", feature = "hyper"))]
+#[cfg(any(feature = "ureq", feature = "hyper", feature = "reqwest"))]
 pub(crate) use transport_error;
 
 #[cfg(test)]
@@ -308,7 +398,6 @@ mod tests {
         let secret = b"sk_test_leaky".as_slice();
         let repr = ErrorRepr::new(
             TransportErrorKind::Io,
-            true,
             "got Bearer sk_test_leaky back",
             Some(Box::new(Leaky("sk_test_leaky".into()))),
             Some(secret),
@@ -331,10 +420,63 @@ mod tests {
     }
 
     #[test]
+    fn the_rule_table() {
+        use Delivery::{MaybeSent, NotSent, Sent};
+        use TransportErrorKind as K;
+        let handshake = TlsStage::Handshake;
+        let rows = [
+            (K::InsecureScheme, handshake, NotSent, false),
+            (K::InvalidRequest, handshake, NotSent, false),
+            (K::Config, handshake, NotSent, false),
+            (K::Connect, handshake, NotSent, true),
+            (K::ConnectTimeout, handshake, NotSent, true),
+            (K::Tls, handshake, NotSent, false),
+            (K::Tls, TlsStage::Established, MaybeSent, true),
+            (K::Timeout, handshake, MaybeSent, true),
+            (K::Io, handshake, MaybeSent, true),
+            (K::Other, handshake, MaybeSent, true),
+            (K::BodyTooLarge, handshake, Sent, false),
+            (K::Protocol, handshake, Sent, false),
+            (K::RedirectFollowed, handshake, Sent, false),
+        ];
+        for (kind, tls, delivery, transient) in rows {
+            assert_eq!(
+                failure_class(kind, tls),
+                FailureClass::new(delivery, transient),
+                "{kind:?} {tls:?}"
+            );
+        }
+        // Outside TLS, the stage does not matter.
+        assert_eq!(
+            failure_class(K::Io, TlsStage::Established),
+            failure_class(K::Io, TlsStage::Handshake)
+        );
+    }
+
+    #[test]
+    fn display_is_its_own_level_only() {
+        let repr = ErrorRepr::new(
+            TransportErrorKind::Connect,
+            "",
+            Some(Box::new(Leaky("nothing".into()))),
+            None,
+        );
+        struct Shown<'a>(&'a ErrorRepr);
+        impl fmt::Display for Shown<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt_display(f)
+            }
+        }
+        assert_eq!(
+            Shown(&repr).to_string(),
+            "could not connect (the request was not sent)"
+        );
+    }
+
+    #[test]
     fn an_innocent_error_is_kept() {
         let repr = ErrorRepr::new(
             TransportErrorKind::Io,
-            true,
             "reset",
             Some(Box::new(Leaky("nothing".into()))),
             Some(b"sk_test_x".as_slice()),

@@ -1,45 +1,58 @@
 //! [`HyperTransport`]: an async [`AsyncTransport`] on hyper 1, hyper-util's pooled client and
 //! hyper-rustls (ring, webpki roots), on tokio.
+//!
+//! The crates its escape hatches take are re-exported here ([`hyper_util`], [`hyper_rustls`],
+//! [`rustls`], and the types [`Client`], [`HttpConnector`], [`HttpsConnector`],
+//! [`TokioExecutor`]), so that a client or connector for
+//! [`HyperTransportBuilder::build_with_client`] is built with the very versions this crate
+//! links.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use clerk_moderation_core::AsyncTransport;
+use clerk_moderation_core::{AsyncTransport, FailureClass};
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper_rustls::{ConfigBuilderExt, HttpsConnector};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::{Connect, HttpConnector};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::client::legacy::connect::Connect;
+use hyper_util::rt::TokioTimer;
+
+/// hyper-rustls, for building a connector of the version this crate links.
+pub use ::hyper_rustls;
+pub use ::hyper_rustls::HttpsConnector;
+/// hyper-util, for building a client or connector of the version this crate links.
+pub use ::hyper_util;
+pub use ::hyper_util::client::legacy::Client;
+pub use ::hyper_util::client::legacy::connect::HttpConnector;
+pub use ::hyper_util::rt::TokioExecutor;
+/// rustls, for building a TLS configuration of the version this crate links.
+pub use ::rustls;
 
 use crate::error::{
-    BoxError, ErrorRepr, authorization, bearer_token, find_in_chain, transport_error,
+    BoxError, ErrorRepr, TlsStage, authorization, bearer_token, exchange_kind, find_in_chain,
+    transport_error,
 };
 use crate::scheme::{Refusal, check_destination};
+use crate::tls::Trust;
+use crate::wire::set_empty_content_length;
 use crate::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, TransportErrorKind};
 
 transport_error! {
     /// Why [`HyperTransport`] got no response. Holds neither the request nor its headers, so
-    /// it never shows the secret key.
+    /// it never shows the secret key. Its `Display` says what failed at this level and whether
+    /// the request went out; the cause (hyper-util's error) is its
+    /// [`source`](std::error::Error::source).
     HyperError
 }
 
 impl HyperError {
     fn new(
         kind: TransportErrorKind,
-        may_have_been_sent: bool,
+        tls: TlsStage,
         detail: impl Into<std::borrow::Cow<'static, str>>,
         source: Option<BoxError>,
         secret: Option<&[u8]>,
     ) -> Self {
-        Self(ErrorRepr::new(
-            kind,
-            may_have_been_sent,
-            detail,
-            source,
-            secret,
-        ))
+        Self(ErrorRepr::staged(kind, tls, detail, source, secret))
     }
 
     fn refused(refusal: Refusal) -> Self {
@@ -47,58 +60,108 @@ impl HyperError {
             Refusal::Insecure(detail) => (TransportErrorKind::InsecureScheme, detail),
             Refusal::Invalid(detail) => (TransportErrorKind::InvalidRequest, detail),
         };
-        Self::new(kind, false, detail, None, None)
+        Self::new(kind, TlsStage::Handshake, detail, None, None)
     }
 
     /// Classifies an error of the legacy client.
     fn from_client(error: hyper_util::client::legacy::Error, secret: Option<&[u8]>) -> Self {
         use TransportErrorKind as K;
-        let (kind, sent, detail) = if error.is_connect() {
-            // The connector failed (TCP, DNS or TLS): the request was never written.
-            if let Some(tls) = find_in_chain::<rustls::Error>(&error) {
-                (K::Tls, false, tls.to_string())
-            } else if let Some(io) = find_in_chain::<std::io::Error>(&error) {
-                match io.kind() {
-                    std::io::ErrorKind::TimedOut => {
-                        (K::Timeout, false, "connecting took too long".to_owned())
-                    }
-                    _ => (K::Connect, false, io.to_string()),
-                }
+        let (kind, tls, detail) = if error.is_connect() {
+            // The connector failed (DNS, TCP or the TLS handshake): nothing was written.
+            if find_in_chain::<rustls::Error>(&error).is_some() {
+                (K::Tls, TlsStage::Handshake, "the handshake failed")
+            } else if find_in_chain::<std::io::Error>(&error)
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+            {
+                (K::ConnectTimeout, TlsStage::Handshake, "")
             } else {
-                (K::Connect, false, chain_text(&error))
+                (K::Connect, TlsStage::Handshake, "")
             }
-        } else if let Some(hyper) = find_in_chain::<::hyper::Error>(&error) {
-            let kind = if hyper.is_parse() || hyper.is_parse_status() {
-                K::Protocol
-            } else if hyper.is_timeout() {
-                K::Timeout
-            } else {
-                K::Io
-            };
-            (kind, true, chain_text(&error))
         } else {
-            (K::Other, true, chain_text(&error))
+            (exchange_kind(&error), TlsStage::Established, "")
         };
-        Self::new(kind, sent, detail, Some(Box::new(error)), secret)
+        Self::new(kind, tls, detail, Some(Box::new(error)), secret)
+    }
+
+    /// Classifies an error reading the body.
+    fn from_body(error: BoxError, max_body_size: usize, secret: Option<&[u8]>) -> Self {
+        if error.is::<LengthLimitError>() {
+            let detail = format!("over the {max_body_size}-byte cap");
+            return Self::new(
+                TransportErrorKind::BodyTooLarge,
+                TlsStage::Established,
+                detail,
+                Some(error),
+                secret,
+            );
+        }
+        let kind = exchange_kind(&*error);
+        Self::new(
+            kind,
+            TlsStage::Established,
+            "reading the body",
+            Some(error),
+            secret,
+        )
     }
 }
 
-/// The messages of an error chain, joined, for the `detail` (scrubbed like the source).
-fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut next = error.source();
-    let mut depth = 0;
-    while let (Some(error), true) = (next, depth < 8) {
-        text.push_str(": ");
-        text.push_str(&error.to_string());
-        next = error.source();
-        depth += 1;
-    }
-    text
+/// The default connector: hyper-rustls (ring, HTTP/1.1, the builder's roots) over an
+/// `HttpConnector`, its whole connect bounded by the connect timeout.
+pub type DefaultConnector = TimeoutConnector<HttpsConnector<HttpConnector>>;
+
+/// A connector whose whole connect (DNS, TCP and the TLS handshake) must finish within a
+/// timeout; `HttpConnector`'s own bounds TCP only. A connect that takes longer fails as an
+/// I/O error of kind `TimedOut`, which [`HyperError`] reports as
+/// [`TransportErrorKind::ConnectTimeout`]: not sent.
+#[derive(Clone, Debug)]
+pub struct TimeoutConnector<C> {
+    inner: C,
+    timeout: Option<Duration>,
 }
 
-/// The default connector: hyper-rustls (ring, webpki roots, HTTP/1.1) over an `HttpConnector`.
-pub type DefaultConnector = HttpsConnector<HttpConnector>;
+impl<C> TimeoutConnector<C> {
+    /// `inner`, bounded by `timeout` (`None` for no bound).
+    pub fn new(inner: C, timeout: Option<Duration>) -> Self {
+        Self { inner, timeout }
+    }
+}
+
+impl<C> tower_service::Service<http::Uri> for TimeoutConnector<C>
+where
+    C: tower_service::Service<http::Uri>,
+    C::Error: Into<BoxError>,
+    C::Future: Send + 'static,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<C::Response, BoxError>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, destination: http::Uri) -> Self::Future {
+        let connecting = self.inner.call(destination);
+        let timeout = self.timeout;
+        Box::pin(async move {
+            match timeout {
+                None => connecting.await.map_err(Into::into),
+                Some(limit) => match tokio::time::timeout(limit, connecting).await {
+                    Ok(result) => result.map_err(Into::into),
+                    Err(_) => Err(Box::new(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "connecting took longer than the connect timeout",
+                    )) as BoxError),
+                },
+            }
+        })
+    }
+}
 
 /// The body type the client sends.
 pub type RequestBody = Full<Bytes>;
@@ -111,10 +174,14 @@ pub type RequestBody = Full<Bytes>;
 /// - `https://` only; plain `http://` only to a loopback host (`localhost`, `127.0.0.0/8`,
 ///   `::1`), and only after [`HyperTransportBuilder::allow_loopback_http`]. Checked on every
 ///   send, before any DNS lookup or connection;
-/// - connect timeout 5 s (`HttpConnector::set_connect_timeout`), whole call 30 s
-///   (`tokio::time::timeout` around the request and the body read);
+/// - connect timeout 5 s (DNS, TCP and the TLS handshake, with [`TimeoutConnector`]), whole
+///   call 30 s (`tokio::time::timeout` around the request and the body read);
 /// - response bodies read through `http_body_util::Limited`, capped at 1 MiB;
+/// - Mozilla's roots (webpki-roots) trusted; add the OS store or your own CA with the builder;
 /// - pooled keep-alive connections, shared by clones of the transport.
+///
+/// Each failure says whether the request was sent and whether a retry can help
+/// ([`HyperError::class`]); a DNS, connect or TLS handshake failure is "not sent".
 ///
 /// **Proxies.** None, and the environment is not read. To go through one, build a connector
 /// that does (hyper-util's `client-proxy` tunnel, say) and pass it to
@@ -164,8 +231,8 @@ impl HyperTransport {
         Self::builder().build()
     }
 
-    /// A builder, to change the timeouts or the body cap, to allow loopback HTTP, or to bring
-    /// your own client or connector.
+    /// A builder, to change the timeouts, the body cap or the trusted roots, to allow loopback
+    /// HTTP, or to bring your own client, connector or resolver.
     pub fn builder() -> HyperTransportBuilder {
         HyperTransportBuilder::default()
     }
@@ -186,6 +253,7 @@ pub struct HyperTransportBuilder {
     max_body_size: usize,
     allow_loopback_http: bool,
     pool_idle_timeout: Option<Duration>,
+    trust: Trust,
 }
 
 impl Default for HyperTransportBuilder {
@@ -197,12 +265,14 @@ impl Default for HyperTransportBuilder {
             max_body_size: usize::try_from(DEFAULT_MAX_BODY_SIZE).unwrap_or(usize::MAX),
             allow_loopback_http: false,
             pool_idle_timeout: Some(Duration::from_secs(30)),
+            trust: Trust::default(),
         }
     }
 }
 
 impl HyperTransportBuilder {
-    /// The connect timeout (TCP; for the default connector only); `None` for none. Default 5 s.
+    /// The connect timeout (DNS, TCP and the TLS handshake; for the connectors this builder
+    /// makes); `None` for none. Default 5 s.
     pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.connect_timeout = timeout;
         self
@@ -236,24 +306,49 @@ impl HyperTransportBuilder {
         self
     }
 
-    /// Builds the transport with the default connector: rustls with ring and Mozilla's roots
-    /// (webpki-roots), HTTP/1.1. Fails only if rustls refuses its own default protocol versions.
+    /// Also trusts the root certificates in `pem` (one or more `BEGIN CERTIFICATE` blocks): a
+    /// private CA, or a TLS-inspecting corporate proxy's. Read now; fails
+    /// ([`TransportErrorKind::Config`]) if the PEM holds no certificate or one that does not
+    /// parse. For the connectors this builder makes; every timeout stays as set.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Result<Self, HyperError> {
+        self.trust.add_pem(pem.as_ref()).map_err(HyperError)?;
+        Ok(self)
+    }
+
+    /// Also trusts the operating system's root certificates (read now with
+    /// `rustls-native-certs`). Fails ([`TransportErrorKind::Config`]) if the store gives no
+    /// certificate.
+    pub fn add_os_root_certificates(mut self) -> Result<Self, HyperError> {
+        self.trust.add_os_store().map_err(HyperError)?;
+        Ok(self)
+    }
+
+    /// Whether Mozilla's roots (webpki-roots, compiled in) are trusted. Default on; turn it off
+    /// to trust only the roots added with the methods above.
+    pub fn mozilla_roots(mut self, trust: bool) -> Self {
+        self.trust.mozilla = trust;
+        self
+    }
+
+    /// Builds the transport with the default connector: rustls with ring and the roots set on
+    /// this builder (Mozilla's by default), HTTP/1.1. Fails only if rustls refuses its own
+    /// default protocol versions.
     pub fn build(self) -> Result<HyperTransport, HyperError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| {
-                HyperError::new(
-                    TransportErrorKind::Config,
-                    false,
-                    "rustls refused its default protocol versions",
-                    Some(Box::new(e)),
-                    None,
-                )
-            })?
-            .with_webpki_roots()
-            .with_no_client_auth();
-        let mut http = HttpConnector::new();
+        self.build_with_resolver(hyper_util::client::legacy::connect::dns::GaiResolver::new())
+    }
+
+    /// Builds the transport like [`Self::build`], looking host names up with `resolver` (a
+    /// hyper-util resolver: a `tower::Service<Name>` yielding socket addresses) instead of the
+    /// system's. Its failures are connect failures: not sent, transient.
+    pub fn build_with_resolver<R>(
+        self,
+        resolver: R,
+    ) -> Result<HyperTransport<TimeoutConnector<HttpsConnector<HttpConnector<R>>>>, HyperError>
+    where
+        TimeoutConnector<HttpsConnector<HttpConnector<R>>>: Connect + Clone + Send + Sync + 'static,
+    {
+        let tls = self.trust.client_config().map_err(HyperError)?;
+        let mut http = HttpConnector::new_with_resolver(resolver);
         // The HTTPS connector wraps this one; the scheme rule is checked on every send.
         http.enforce_http(false);
         http.set_connect_timeout(self.connect_timeout);
@@ -262,11 +357,12 @@ impl HyperTransportBuilder {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
+        let connector = TimeoutConnector::new(connector, self.connect_timeout);
         Ok(self.build_with_connector(connector))
     }
 
     /// Builds the transport over a connector you made (a proxy tunnel, your own TLS config…);
-    /// this builder's connect timeout does not apply to it. Pooled, HTTP/1.1.
+    /// this builder's connect timeout and roots do not apply to it. Pooled, HTTP/1.1.
     pub fn build_with_connector<C>(self, connector: C) -> HyperTransport<C>
     where
         C: Connect + Clone + Send + Sync + 'static,
@@ -279,8 +375,9 @@ impl HyperTransportBuilder {
     }
 
     /// Builds the transport over a client you made. hyper never follows redirects, so any
-    /// client keeps that guarantee; the scheme rule, the whole-call timeout and the body cap
-    /// are this transport's and apply too.
+    /// client keeps that guarantee; the scheme rule, the whole-call timeout, the body cap and
+    /// `Content-Length: 0` on empty POSTs are this transport's and apply too. The client's
+    /// connector decides the roots and the connect timeout.
     pub fn build_with_client<C>(self, client: Client<C, RequestBody>) -> HyperTransport<C> {
         HyperTransport {
             client,
@@ -309,24 +406,7 @@ where
         let collected = Limited::new(body, self.max_body_size)
             .collect()
             .await
-            .map_err(|e| {
-                if e.is::<LengthLimitError>() {
-                    HyperError::new(
-                        TransportErrorKind::BodyTooLarge,
-                        true,
-                        format!("over the {}-byte cap", self.max_body_size),
-                        Some(e),
-                        secret,
-                    )
-                } else {
-                    let kind = match e.downcast_ref::<::hyper::Error>() {
-                        Some(h) if h.is_parse() => TransportErrorKind::Protocol,
-                        _ => TransportErrorKind::Io,
-                    };
-                    let detail = format!("reading the body: {}", chain_text(&*e));
-                    HyperError::new(kind, true, detail, Some(e), secret)
-                }
-            })?;
+            .map_err(|e| HyperError::from_body(e, self.max_body_size, secret))?;
         // `Vec::from(Bytes)` takes the buffer over without a copy when it is the only owner.
         Ok(Response::from_parts(parts, Vec::from(collected.to_bytes())))
     }
@@ -338,8 +418,9 @@ where
 {
     type Error = HyperError;
 
-    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, HyperError> {
+    async fn send(&self, mut request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, HyperError> {
         check_destination(request.uri(), self.allow_loopback_http).map_err(HyperError::refused)?;
+        set_empty_content_length(&mut request);
         let authorization = authorization(request.headers());
         let request = request.map(|body| Full::new(Bytes::from(body)));
         let call = self.send_and_read(request, authorization.as_ref().and_then(bearer_token));
@@ -349,12 +430,16 @@ where
                 Ok(result) => result,
                 Err(_) => Err(HyperError::new(
                     TransportErrorKind::Timeout,
-                    true,
+                    TlsStage::Established,
                     format!("no full response within {limit:?}"),
                     None,
                     None,
                 )),
             },
         }
+    }
+
+    fn classify(error: &HyperError) -> FailureClass {
+        error.class()
     }
 }

@@ -11,9 +11,14 @@
 //! | feature | adds | pulls in |
 //! | --- | --- | --- |
 //! | *(none)* | [`Client`] (blocking, over any [`Transport`]), [`TransportErrorKind`], [`is_loopback_host`] | the core and `http` only |
-//! | `ureq` | `ureq::UreqTransport` | ureq 3, rustls (ring), webpki-roots |
+//! | `ureq` | `ureq::UreqTransport` (blocking) | ureq 3, rustls (ring), webpki-roots, webpki-root-certs, rustls-native-certs |
 //! | `tokio` | `AsyncClient` (async, over any [`AsyncTransport`]; sleeps with tokio's timer) | tokio (`time`) |
-//! | `hyper` | `hyper::HyperTransport`; implies `tokio` | hyper 1, hyper-util, hyper-rustls (ring), webpki-roots, tokio |
+//! | `hyper` | `hyper::HyperTransport` (async); implies `tokio` | hyper 1, hyper-util, hyper-rustls (ring), webpki-roots, rustls-native-certs, tokio |
+//! | `reqwest` | `reqwest::ReqwestTransport` (async); implies `tokio` | reqwest 0.13 (rustls, no default features), webpki-roots, rustls-native-certs, tokio |
+//!
+//! Each adapter module re-exports the crates its escape hatches take (`ureq::ureq`,
+//! `hyper::hyper_util`, `hyper::hyper_rustls`, `reqwest::reqwest`), so a user-built agent or
+//! client is of the very version this crate links.
 //!
 //! No feature is on by default. No OpenSSL, nothing that needs a C toolchain beyond `ring`'s.
 //!
@@ -68,11 +73,19 @@ use std::time::Duration;
 mod client;
 mod error;
 mod scheme;
+#[cfg(any(feature = "ureq", feature = "hyper", feature = "reqwest"))]
+mod tls;
+#[cfg(any(feature = "ureq", feature = "hyper", feature = "reqwest"))]
+mod wire;
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
 #[cfg(feature = "ureq")]
 pub mod ureq;
+#[cfg(feature = "ureq")]
+mod ureq_connect;
 #[cfg(feature = "ureq")]
 mod ureq_resolver;
 

@@ -1,36 +1,50 @@
 //! [`UreqTransport`]: a blocking [`Transport`] on ureq 3 with rustls (ring, webpki roots).
+//!
+//! `ureq` is re-exported here ([`ureq`]), so that an agent for
+//! [`UreqTransportBuilder::build_with_agent`] is built with the very version this crate links.
 
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
+/// The ureq this transport is built on, for building an agent or a proxy of the right version.
+pub use ::ureq;
+
 use ::ureq::config::Config;
-use ::ureq::unversioned::transport::DefaultConnector;
+use ::ureq::tls::TlsConfig;
+use ::ureq::unversioned::resolver::{DefaultResolver, Resolver};
 use ::ureq::{Agent, Proxy, Timeout};
-use clerk_moderation_core::Transport;
+use clerk_moderation_core::{FailureClass, Transport};
 use http::{Request, Response};
 
-use crate::error::{ErrorRepr, authorization, bearer_token, find_in_chain, transport_error};
+use crate::error::{
+    ErrorRepr, TlsStage, authorization, bearer_token, find_in_chain, transport_error,
+};
 use crate::scheme::{Destination, Refusal, check_destination};
-use crate::ureq_resolver::CachingResolver;
+use crate::tls::Trust;
+use crate::ureq_connect::{BeforeSending, MarkingConnector, Stage};
+use crate::ureq_resolver::{CachingResolver, SharedResolver};
+use crate::wire::carries_body;
 use crate::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, TransportErrorKind};
 
 transport_error! {
     /// Why [`UreqTransport`] got no response. Holds neither the request nor its headers, so it
-    /// never shows the secret key.
+    /// never shows the secret key. Its `Display` says what failed at this level and whether the
+    /// request went out; the cause (ureq's error) is its [`source`](std::error::Error::source).
     UreqError
 }
 
 impl UreqError {
     fn new(
         kind: TransportErrorKind,
-        may_have_been_sent: bool,
+        tls: TlsStage,
         detail: impl Into<std::borrow::Cow<'static, str>>,
         source: Option<::ureq::Error>,
         secret: Option<&[u8]>,
     ) -> Self {
-        Self(ErrorRepr::new(
+        Self(ErrorRepr::staged(
             kind,
-            may_have_been_sent,
+            tls,
             detail,
             source.map(|e| Box::new(e) as _),
             secret,
@@ -42,69 +56,129 @@ impl UreqError {
             Refusal::Insecure(detail) => (TransportErrorKind::InsecureScheme, detail),
             Refusal::Invalid(detail) => (TransportErrorKind::InvalidRequest, detail),
         };
-        Self::new(kind, false, detail, None, None)
+        Self::new(kind, TlsStage::Handshake, detail, None, None)
     }
 
-    /// Classifies a ureq error, and says whether the request may have been sent.
-    fn from_ureq(error: ::ureq::Error, max_body_size: u64, secret: Option<&[u8]>) -> Self {
+    fn config(problem: &'static str) -> Self {
+        Self::new(
+            TransportErrorKind::Config,
+            TlsStage::Handshake,
+            problem,
+            None,
+            None,
+        )
+    }
+
+    /// A failure the agent's resolver or connector reported: nothing was written.
+    fn before_sending(marked: BeforeSending, secret: Option<&[u8]>) -> Self {
         use ::ureq::Error as E;
         use TransportErrorKind as K;
-        let (kind, sent, detail): (K, bool, String) = match &error {
+        let lookup = marked.stage == Stage::Lookup;
+        let (kind, detail) = match &marked.error {
+            E::Timeout(_) if lookup => (K::ConnectTimeout, "looking the host name up"),
+            E::Timeout(_) => (K::ConnectTimeout, ""),
+            E::BadUri(_) | E::Http(_) => (K::InvalidRequest, ""),
+            _ if lookup => (K::Connect, "the host name could not be resolved"),
+            E::Tls(_) | E::Pem(_) | E::Rustls(_) => (K::Tls, "the handshake failed"),
+            E::Io(io) if find_in_chain::<rustls::Error>(io).is_some() => {
+                (K::Tls, "the handshake failed")
+            }
+            E::ConnectProxyFailed(_) | E::InvalidProxyUrl => (K::Connect, "the proxy failed"),
+            _ => (K::Connect, ""),
+        };
+        Self::new(
+            kind,
+            TlsStage::Handshake,
+            detail,
+            Some(marked.error),
+            secret,
+        )
+    }
+
+    /// A failure after connecting, or one an agent this crate did not build reported (then
+    /// ureq's error is all there is to go by).
+    fn from_ureq(
+        error: ::ureq::Error,
+        stages_marked: bool,
+        max_body_size: u64,
+        secret: Option<&[u8]>,
+    ) -> Self {
+        use ::ureq::Error as E;
+        use TransportErrorKind as K;
+        let error = match BeforeSending::unmark(error) {
+            Ok(marked) => return Self::before_sending(marked, secret),
+            Err(error) => error,
+        };
+        let handshake = TlsStage::Handshake;
+        let (kind, tls, detail): (K, TlsStage, std::borrow::Cow<'static, str>) = match &error {
             E::Timeout(Timeout::Resolve | Timeout::Connect) => {
-                (K::Timeout, false, "connecting took too long".into())
+                (K::ConnectTimeout, handshake, "".into())
             }
-            E::Timeout(_) => (K::Timeout, true, "the call took too long".into()),
-            E::HostNotFound => (K::Connect, false, "host not found".into()),
-            E::ConnectionFailed => (K::Connect, false, "connection failed".into()),
+            E::Timeout(_) => (K::Timeout, handshake, "".into()),
+            E::HostNotFound => (
+                K::Connect,
+                handshake,
+                "the host name could not be resolved".into(),
+            ),
+            E::ConnectionFailed => (K::Connect, handshake, "".into()),
             E::ConnectProxyFailed(_) | E::InvalidProxyUrl => {
-                (K::Connect, false, "the proxy failed".into())
+                (K::Connect, handshake, "the proxy failed".into())
             }
-            E::BadUri(_) | E::Http(_) => (K::InvalidRequest, false, error.to_string()),
-            E::RequireHttpsOnly(_) | E::TlsRequired => {
-                (K::InsecureScheme, false, "the agent requires https".into())
-            }
+            E::BadUri(_) | E::Http(_) => (K::InvalidRequest, handshake, "".into()),
+            E::RequireHttpsOnly(_) | E::TlsRequired => (
+                K::InsecureScheme,
+                handshake,
+                "the agent requires https".into(),
+            ),
             E::BodyExceedsLimit(_) => (
                 K::BodyTooLarge,
-                true,
-                format!("over the {max_body_size}-byte cap"),
+                handshake,
+                format!("over the {max_body_size}-byte cap").into(),
             ),
-            E::Tls(message) => (K::Tls, false, (*message).to_owned()),
-            E::Rustls(e) => tls(e),
-            E::Pem(_) => (K::Tls, false, "bad PEM".into()),
-            E::Protocol(_) | E::LargeResponseHeader(..) => (K::Protocol, true, error.to_string()),
+            E::Tls(_) | E::Pem(_) => (K::Tls, handshake, "".into()),
+            E::Rustls(e) => (K::Tls, tls_stage(e, stages_marked), "".into()),
+            E::Protocol(_) | E::LargeResponseHeader(..) => (K::Protocol, handshake, "".into()),
             E::Io(io_error) => match find_in_chain::<rustls::Error>(io_error) {
-                Some(e) => tls(e),
-                None => io(io_error),
+                Some(e) => (K::Tls, tls_stage(e, stages_marked), "".into()),
+                None => (io_kind(io_error), handshake, "".into()),
             },
-            _ => (K::Other, true, error.to_string()),
+            _ => (K::Other, handshake, "".into()),
         };
-        Self::new(kind, sent, detail, Some(error), secret)
+        Self::new(kind, tls, detail, Some(error), secret)
     }
 }
 
-/// A TLS error: a certificate problem can only come from the handshake (so nothing was sent);
-/// anything else might come after it, so the request may have been sent.
-fn tls(error: &rustls::Error) -> (TransportErrorKind, bool, String) {
-    let handshake = matches!(
+/// When a rustls error outside the connector happened. With the stages marked, the handshake
+/// was inside the connector, so this one came after it. Without (an agent this crate did not
+/// build), only the error itself can tell: these variants only a handshake raises.
+fn tls_stage(error: &rustls::Error, stages_marked: bool) -> TlsStage {
+    use rustls::Error as R;
+    let handshake_only = matches!(
         error,
-        rustls::Error::InvalidCertificate(_)
-            | rustls::Error::NoCertificatesPresented
-            | rustls::Error::PeerIncompatible(_)
-            | rustls::Error::UnsupportedNameType
+        R::InvalidCertificate(_)
+            | R::NoCertificatesPresented
+            | R::PeerIncompatible(_)
+            | R::UnsupportedNameType
+            | R::InappropriateHandshakeMessage { .. }
+            | R::InvalidMessage(_)
     );
-    (TransportErrorKind::Tls, !handshake, error.to_string())
+    if handshake_only && !stages_marked {
+        TlsStage::Handshake
+    } else {
+        TlsStage::Established
+    }
 }
 
-/// An I/O error: those that only connecting can raise say nothing was sent.
-fn io(error: &io::Error) -> (TransportErrorKind, bool, String) {
+/// The kind of an I/O error outside the connector (or from an agent this crate did not build).
+fn io_kind(error: &io::Error) -> TransportErrorKind {
     use io::ErrorKind as K;
     match error.kind() {
         K::ConnectionRefused | K::AddrNotAvailable | K::NetworkUnreachable | K::HostUnreachable => {
-            (TransportErrorKind::Connect, false, error.to_string())
+            TransportErrorKind::Connect
         }
-        K::TimedOut | K::WouldBlock => (TransportErrorKind::Timeout, true, error.to_string()),
-        K::InvalidData => (TransportErrorKind::Protocol, true, error.to_string()),
-        _ => (TransportErrorKind::Io, true, error.to_string()),
+        K::TimedOut | K::WouldBlock => TransportErrorKind::Timeout,
+        K::InvalidData => TransportErrorKind::Protocol,
+        _ => TransportErrorKind::Io,
     }
 }
 
@@ -119,7 +193,11 @@ fn io(error: &io::Error) -> (TransportErrorKind, bool, String) {
 ///   send, before any DNS lookup or connection;
 /// - connect timeout 5 s, whole call (body included) 30 s;
 /// - response bodies capped at 1 MiB;
+/// - Mozilla's roots (webpki-roots) trusted; add the OS store or your own CA with the builder;
 /// - one agent, so connections are kept alive and reused.
+///
+/// Each failure says whether the request was sent and whether a retry can help
+/// ([`UreqError::class`]); a DNS, connect or TLS handshake failure is "not sent".
 ///
 /// **Proxies.** By default the proxy comes from the environment, as ureq reads it: the first of
 /// `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` (or their lower-case forms) that is set, with
@@ -142,6 +220,19 @@ pub struct UreqTransport {
     agent: Agent,
     allow_loopback_http: bool,
     max_body_size: u64,
+    /// Whether this crate built the agent, so that its resolver and connector mark their
+    /// failures (see `ureq_connect`).
+    stages_marked: bool,
+    /// Timeouts set on each request because the agent lacks them.
+    filled: FilledTimeouts,
+}
+
+/// The timeouts [`UreqTransportBuilder::build_with_agent`] sets on each request for an agent
+/// that has none of its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct FilledTimeouts {
+    connect: Option<Duration>,
+    global: Option<Duration>,
 }
 
 impl std::fmt::Debug for UreqTransport {
@@ -149,6 +240,7 @@ impl std::fmt::Debug for UreqTransport {
         f.debug_struct("UreqTransport")
             .field("allow_loopback_http", &self.allow_loopback_http)
             .field("max_body_size", &self.max_body_size)
+            .field("filled_timeouts", &self.filled)
             .finish_non_exhaustive()
     }
 }
@@ -165,13 +257,15 @@ impl UreqTransport {
         Self::builder().build()
     }
 
-    /// A builder, to change the timeouts, the body cap, the proxy, or to allow loopback HTTP.
+    /// A builder, to change the timeouts, the body cap, the proxy, the trusted roots, or to
+    /// allow loopback HTTP.
     pub fn builder() -> UreqTransportBuilder {
         UreqTransportBuilder::default()
     }
 
-    /// A transport over an agent you configured yourself (its TLS, its proxy, its pool), with
-    /// the default body cap and loopback HTTP off. See [`UreqTransportBuilder::build_with_agent`].
+    /// A transport over an agent you configured yourself, with the default body cap, loopback
+    /// HTTP off, and the default timeouts filled in where the agent has none. See
+    /// [`UreqTransportBuilder::build_with_agent`].
     pub fn from_agent(agent: Agent) -> Result<Self, UreqError> {
         Self::builder().build_with_agent(agent)
     }
@@ -190,6 +284,8 @@ pub struct UreqTransportBuilder {
     max_body_size: u64,
     allow_loopback_http: bool,
     proxy: ProxySetting,
+    trust: Trust,
+    resolver: Option<SharedResolver>,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +302,8 @@ impl Default for UreqTransportBuilder {
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             allow_loopback_http: false,
             proxy: ProxySetting::FromEnv,
+            trust: Trust::default(),
+            resolver: None,
         }
     }
 }
@@ -244,57 +342,151 @@ impl UreqTransportBuilder {
         self
     }
 
+    /// Also trusts the root certificates in `pem` (one or more `BEGIN CERTIFICATE` blocks): a
+    /// private CA, or a TLS-inspecting corporate proxy's. Read now; fails
+    /// ([`TransportErrorKind::Config`]) if the PEM holds no certificate or one that does not
+    /// parse. Every timeout stays as set.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Result<Self, UreqError> {
+        self.trust.add_pem(pem.as_ref()).map_err(UreqError)?;
+        Ok(self)
+    }
+
+    /// Also trusts the operating system's root certificates (read now with
+    /// `rustls-native-certs`: the system bundle on Linux, the keychain on macOS, the Windows
+    /// store). Fails ([`TransportErrorKind::Config`]) if the store gives no certificate.
+    pub fn add_os_root_certificates(mut self) -> Result<Self, UreqError> {
+        self.trust.add_os_store().map_err(UreqError)?;
+        Ok(self)
+    }
+
+    /// Whether Mozilla's roots (webpki-roots, compiled in) are trusted. Default on; turn it off
+    /// to trust only the roots added with the methods above.
+    pub fn mozilla_roots(mut self, trust: bool) -> Self {
+        self.trust.mozilla = trust;
+        self
+    }
+
+    /// Looks host names up with `resolver` instead of ureq's default (a fixed map, a resolver
+    /// of your own). Answers are still cached for 30 s, IP literals still skip it, and its
+    /// failures still count as "not sent". ureq's resolver trait is from its `unversioned`
+    /// API, which may change in a minor release: this crate pins ureq `~3.5`.
+    pub fn resolver(mut self, resolver: impl Resolver) -> Self {
+        self.resolver = Some(SharedResolver(Arc::new(resolver)));
+        self
+    }
+
     /// Builds the transport and its agent.
     pub fn build(self) -> UreqTransport {
+        let tls = TlsConfig::builder()
+            .root_certs(self.trust.ureq_roots())
+            .build();
         let mut config = Config::builder()
             .max_redirects(0)
             .http_status_as_error(false)
             .timeout_connect(self.connect_timeout)
-            .timeout_global(self.timeout);
+            .timeout_global(self.timeout)
+            .tls_config(tls);
         if let ProxySetting::Set(proxy) = self.proxy {
             config = config.proxy(proxy);
         }
-        UreqTransport {
-            // The caching resolver spares a DNS lookup on a spawned thread per request.
-            agent: Agent::with_parts(
-                config.build(),
-                DefaultConnector::new(),
-                CachingResolver::default(),
+        let config = config.build();
+        // The caching resolver spares a DNS lookup on a spawned thread per request; it and the
+        // connector mark their failures as "not sent".
+        let agent = match self.resolver {
+            Some(resolver) => Agent::with_parts(
+                config,
+                MarkingConnector::default(),
+                CachingResolver::new(resolver),
             ),
+            None => Agent::with_parts(
+                config,
+                MarkingConnector::default(),
+                CachingResolver::<DefaultResolver>::default(),
+            ),
+        };
+        UreqTransport {
+            agent,
             allow_loopback_http: self.allow_loopback_http,
             max_body_size: self.max_body_size,
+            stages_marked: true,
+            filled: FilledTimeouts::default(),
         }
     }
 
     /// Builds the transport over an agent you configured, keeping this builder's body cap and
-    /// loopback setting (its timeouts and proxy are the agent's own).
+    /// loopback setting. The agent's proxy, TLS roots and resolver are its own (the trust and
+    /// resolver options of this builder do not apply to it).
+    ///
+    /// **Timeouts are filled, not dropped**: where the agent has no connect timeout or no
+    /// whole-call (`timeout_global`) timeout, this builder's (5 s and 30 s unless changed) are
+    /// set on every request it sends; the agent's own are kept. To really send without one,
+    /// say so here: `.timeout(None)`.
     ///
     /// Refuses ([`TransportErrorKind::Config`]) an agent that follows redirects
     /// (`max_redirects` not 0: a redirect could carry the request elsewhere) or that turns
     /// statuses into errors (`http_status_as_error`: the error body would be lost).
+    ///
+    /// With an agent of your own, this transport goes by ureq's error alone to say whether a
+    /// request was sent: a DNS failure of ureq's default resolver is then an I/O error that
+    /// "may have been sent". The agents [`Self::build`] makes tell it exactly.
     pub fn build_with_agent(self, agent: Agent) -> Result<UreqTransport, UreqError> {
         let config = agent.config();
-        let problem = if config.max_redirects() != 0 {
-            Some("the agent follows redirects: build it with max_redirects(0)")
-        } else if config.http_status_as_error() {
-            Some("the agent turns statuses into errors: build it with http_status_as_error(false)")
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            return Err(UreqError::new(
-                TransportErrorKind::Config,
-                false,
-                problem,
-                None,
-                None,
+        if config.max_redirects() != 0 {
+            return Err(UreqError::config(
+                "the agent follows redirects: build it with max_redirects(0)",
             ));
         }
+        if config.http_status_as_error() {
+            return Err(UreqError::config(
+                "the agent turns statuses into errors: build it with http_status_as_error(false)",
+            ));
+        }
+        let timeouts = config.timeouts();
+        let filled = FilledTimeouts {
+            connect: timeouts
+                .connect
+                .is_none()
+                .then_some(self.connect_timeout)
+                .flatten(),
+            global: timeouts.global.is_none().then_some(self.timeout).flatten(),
+        };
         Ok(UreqTransport {
             agent,
             allow_loopback_http: self.allow_loopback_http,
             max_body_size: self.max_body_size,
+            stages_marked: false,
+            filled,
         })
+    }
+}
+
+impl UreqTransport {
+    /// Runs the request on the agent, with the request-level settings it needs: no proxy for
+    /// plain-HTTP loopback, the timeouts the agent lacks.
+    fn run<B: ::ureq::AsSendBody>(
+        &self,
+        request: Request<B>,
+        loopback_http: bool,
+    ) -> Result<Response<::ureq::Body>, ::ureq::Error> {
+        if !loopback_http && self.filled == FilledTimeouts::default() {
+            return self.agent.run(request);
+        }
+        let mut config = self.agent.configure_request(request);
+        if loopback_http {
+            // Never send a plain-HTTP request (and its key) to a proxy.
+            config = config.proxy(None);
+        }
+        if let Some(timeout) = self.filled.connect {
+            config = config.timeout_connect(Some(timeout));
+        }
+        if let Some(timeout) = self.filled.global {
+            config = config.timeout_global(Some(timeout));
+        }
+        self.agent.run(config.build())
+    }
+
+    fn error(&self, error: ::ureq::Error, secret: Option<&[u8]>) -> UreqError {
+        UreqError::from_ureq(error, self.stages_marked, self.max_body_size, secret)
     }
 }
 
@@ -306,14 +498,15 @@ impl Transport for UreqTransport {
             .map_err(UreqError::refused)?;
         let authorization = authorization(request.headers());
         let secret = authorization.as_ref().and_then(bearer_token);
-        let result = if destination == Destination::LoopbackHttp {
-            // Never send a plain-HTTP request (and its key) to a proxy.
-            let request = self.agent.configure_request(request).proxy(None).build();
-            self.agent.run(request)
+        let loopback_http = destination == Destination::LoopbackHttp;
+        // ureq declares the length of any `Vec` body, `Content-Length: 0` included (as an empty
+        // POST should have); a GET without a body goes as one with none.
+        let result = if request.body().is_empty() && !carries_body(request.method()) {
+            self.run(request.map(|_| ()), loopback_http)
         } else {
-            self.agent.run(request)
+            self.run(request, loopback_http)
         };
-        let response = result.map_err(|e| UreqError::from_ureq(e, self.max_body_size, secret))?;
+        let response = result.map_err(|e| self.error(e, secret))?;
         let (parts, mut body) = response.into_parts();
         // ureq's limit fails a body of exactly the limit (it reads once more to see the end),
         // so read up to one byte more and check the length here.
@@ -321,16 +514,20 @@ impl Transport for UreqTransport {
             .with_config()
             .limit(self.max_body_size.saturating_add(1))
             .read_to_vec()
-            .map_err(|e| UreqError::from_ureq(e, self.max_body_size, secret))?;
+            .map_err(|e| self.error(e, secret))?;
         if bytes.len() as u64 > self.max_body_size {
             return Err(UreqError::new(
                 TransportErrorKind::BodyTooLarge,
-                true,
+                TlsStage::Handshake,
                 format!("over the {}-byte cap", self.max_body_size),
                 None,
                 None,
             ));
         }
         Ok(Response::from_parts(parts, bytes))
+    }
+
+    fn classify(error: &UreqError) -> FailureClass {
+        error.class()
     }
 }

@@ -6,21 +6,24 @@
 //! that is already open: measured in `BENCHMARKS.md`, it doubled the client's CPU per request.
 //!
 //! This resolver answers an IP-literal host at once, and keeps a host name's addresses for
-//! [`CACHE_FOR`], deferring to ureq's own resolver (thread, timeout and all) on a miss. A
-//! failed lookup is not cached.
+//! [`CACHE_FOR`], deferring to ureq's own resolver (thread, timeout and all), or to one given to
+//! the builder, on a miss. A failed lookup is not cached, and is marked as having happened
+//! before sending (see [`crate::ureq_connect`]): ureq reports it as a plain I/O error.
 //!
 //! It uses ureq's `unversioned` resolver API, which may change in a minor release: the
 //! workspace pins ureq to `~3.5` for that reason.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ::ureq::config::Config;
 use ::ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ::ureq::unversioned::transport::NextTimeout;
 use http::Uri;
+
+use crate::ureq_connect::{BeforeSending, Stage};
 
 /// How long a host name's addresses are reused: short enough to follow a DNS change within
 /// half a minute, long enough that a busy client looks up once per interval, not per request.
@@ -29,14 +32,37 @@ pub(crate) const CACHE_FOR: Duration = Duration::from_secs(30);
 /// The most host names kept; past it the cache starts over (a client of one API needs one).
 const MAX_HOSTS: usize = 64;
 
-/// IP literals at once, host names cached for [`CACHE_FOR`], ureq's resolver otherwise.
+/// IP literals at once, host names cached for [`CACHE_FOR`], `fallback` (ureq's resolver by
+/// default) otherwise.
 #[derive(Debug, Default)]
-pub(crate) struct CachingResolver {
-    fallback: DefaultResolver,
+pub(crate) struct CachingResolver<R = DefaultResolver> {
+    fallback: R,
     cache: Mutex<HashMap<(String, u16), (Instant, ResolvedSocketAddrs)>>,
 }
 
-impl Resolver for CachingResolver {
+impl<R: Resolver> CachingResolver<R> {
+    /// A cache in front of `fallback`.
+    pub(crate) fn new(fallback: R) -> Self {
+        Self {
+            fallback,
+            cache: Mutex::default(),
+        }
+    }
+
+    /// Looks up through the fallback, marking a failure as one before sending.
+    fn look_up(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ::ureq::Error> {
+        self.fallback
+            .resolve(uri, config, timeout)
+            .map_err(|e| BeforeSending::mark(Stage::Lookup, e))
+    }
+}
+
+impl<R: Resolver> Resolver for CachingResolver<R> {
     fn resolve(
         &self,
         uri: &Uri,
@@ -54,7 +80,7 @@ impl Resolver for CachingResolver {
             _ => None,
         });
         let Some(port) = port else {
-            return self.fallback.resolve(uri, config, timeout);
+            return self.look_up(uri, config, timeout);
         };
         if let Ok(ip) = host.parse::<IpAddr>() {
             let mut addrs = self.empty();
@@ -68,7 +94,7 @@ impl Resolver for CachingResolver {
                 return Ok(addrs.clone());
             }
         }
-        let addrs = self.fallback.resolve(uri, config, timeout)?;
+        let addrs = self.look_up(uri, config, timeout)?;
         let mut cache = self.lock();
         if cache.len() >= MAX_HOSTS {
             cache.clear();
@@ -78,7 +104,22 @@ impl Resolver for CachingResolver {
     }
 }
 
-impl CachingResolver {
+/// A resolver given to the builder, shared by the clones of the builder.
+#[derive(Clone, Debug)]
+pub(crate) struct SharedResolver(pub(crate) Arc<dyn Resolver>);
+
+impl Resolver for SharedResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ::ureq::Error> {
+        self.0.resolve(uri, config, timeout)
+    }
+}
+
+impl<R> CachingResolver<R> {
     /// The cache, even if a thread panicked while holding it (it holds only addresses).
     fn lock(
         &self,
@@ -125,5 +166,35 @@ mod tests {
             1,
             "host names are compared case-insensitively"
         );
+    }
+
+    /// Fails every lookup the way ureq's own resolver does when getaddrinfo fails.
+    #[derive(Debug)]
+    struct NoDns;
+
+    impl Resolver for NoDns {
+        fn resolve(
+            &self,
+            _uri: &Uri,
+            _config: &Config,
+            _timeout: NextTimeout,
+        ) -> Result<ResolvedSocketAddrs, ::ureq::Error> {
+            Err(::ureq::Error::Io(std::io::Error::other(
+                "failed to lookup address information",
+            )))
+        }
+    }
+
+    #[test]
+    fn a_failed_lookup_is_marked_and_not_cached() {
+        let resolver = CachingResolver::new(NoDns);
+        let config = Config::default();
+        let uri: Uri = "https://clerk.invalid/v1".parse().unwrap();
+        let error = resolver
+            .resolve(&uri, &config, NextTimeout::default())
+            .unwrap_err();
+        let marked = BeforeSending::unmark(error).unwrap();
+        assert_eq!(marked.stage, Stage::Lookup);
+        assert!(resolver.lock().is_empty());
     }
 }

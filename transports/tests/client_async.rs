@@ -1,48 +1,131 @@
-//! The async `AsyncClient`: retries and bulk chunking over `HyperTransport` against a real
-//! server on 127.0.0.1, and over closures.
-
-#![cfg(feature = "tokio")]
+//! The async `AsyncClient`: calls and runs over closures, on tokio and on smol (its timer comes
+//! through a trait, so any runtime drives it), and over `HyperTransport` against a real server
+//! on 127.0.0.1.
 
 mod support;
 
-use clerk_moderation_core::StopReason;
-#[cfg(feature = "hyper")]
-use clerk_moderation_core::UserId;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use clerk_moderation_core::{Action, OutcomeKind, Pace, RunOptions, UserOutcome};
 use clerk_moderation_transports::AsyncClient;
 use support::*;
 
-#[cfg(feature = "hyper")]
-fn ids(n: usize) -> Vec<UserId> {
-    (0..n).map(|i| uid(&format!("user_{i:03}"))).collect()
+/// A timer on smol's reactor (async-io), for any runtime that is not tokio.
+async fn smol_timer(at: Instant) {
+    async_io::Timer::at(at).await;
 }
 
-#[tokio::test]
-async fn no_ids_means_no_request() {
-    let transport = |_: http::Request<Vec<u8>>| async {
-        Err::<http::Response<Vec<u8>>, _>(std::io::Error::other("must not be called"))
-    };
-    let client = AsyncClient::new(config("https://api.clerk.com"), transport);
-    assert!(client.ban_many(&[]).await.unwrap().is_empty());
-    assert!(client.unban_many(&[]).await.unwrap().is_empty());
+fn unpaced() -> RunOptions {
+    RunOptions::default()
+        .with_pace(Pace::Unlimited)
+        .with_seed(1)
+        .with_retry_policy(fast_retries(3))
 }
 
-#[tokio::test]
-async fn transport_failures_are_retried_then_reported() {
-    let transport = |_: http::Request<Vec<u8>>| async {
-        Err::<http::Response<Vec<u8>>, _>(std::io::Error::other("reset"))
-    };
-    let client = AsyncClient::new(config("https://api.clerk.com"), transport)
-        .with_retry_policy(fast_retries(3));
-    let error = client.unlock(&uid("user_1")).await.unwrap_err();
-    assert_eq!(error.attempts(), 3);
-    assert_eq!(error.stop_reason(), Some(StopReason::AttemptsExhausted));
+#[test]
+fn on_smol_a_call_retries_and_a_run_paces_with_the_timer_given() {
+    smol::block_on(async {
+        // A 503 first: the retry must wait on smol's timer, not tokio's (there is none here).
+        let calls = AtomicUsize::new(0);
+        let transport = |request: http::Request<Vec<u8>>| {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            let id = path_user_id(request.uri().path());
+            async move {
+                let status = if n == 0 { 503 } else { 200 };
+                http::Response::builder()
+                    .status(status)
+                    .body(user_json(&id).into_bytes())
+            }
+        };
+        let client =
+            AsyncClient::with_timer(config("https://api.clerk.com"), &transport, smol_timer)
+                .with_retry_policy(fast_retries(3));
+        let user = client.unlock(&uid("user_1")).await.unwrap();
+        assert_eq!(user.id, "user_1");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+        // A run paced at 5 requests per 300 ms: 12 single requests need at least two waits.
+        let started = Instant::now();
+        let limit = clerk_moderation_core::RateLimit::new(5, Duration::from_millis(300));
+        let mut done = 0;
+        let report = client
+            .run(
+                Action::Lock,
+                (0..12).map(|i| uid(&format!("user_{i}"))),
+                unpaced().with_rate_limit(limit),
+                |o: UserOutcome| done += usize::from(o.outcome.kind() == OutcomeKind::Done),
+            )
+            .await;
+        assert_eq!(done, 12);
+        assert_eq!(report.stats.requests, 12);
+        assert!(started.elapsed() >= Duration::from_millis(600));
+    });
+}
+
+#[cfg(feature = "tokio")]
+mod on_tokio {
+    use super::*;
+    use clerk_moderation_core::StopReason;
+
+    #[tokio::test]
+    async fn transport_failures_are_retried_then_reported() {
+        let transport = |_: http::Request<Vec<u8>>| async {
+            Err::<http::Response<Vec<u8>>, _>(std::io::Error::other("reset"))
+        };
+        let client = AsyncClient::new(config("https://api.clerk.com"), transport)
+            .with_retry_policy(fast_retries(3));
+        let error = client.unlock(&uid("user_1")).await.unwrap_err();
+        assert_eq!(error.attempts(), 3);
+        assert_eq!(error.stop_reason(), StopReason::AttemptsExhausted);
+    }
+
+    #[tokio::test]
+    async fn an_attempt_in_flight_is_cut_at_the_deadline() {
+        let transport = |_: http::Request<Vec<u8>>| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            http::Response::builder().status(200).body(Vec::new())
+        };
+        let client = AsyncClient::new(config("https://api.clerk.com"), transport)
+            .with_deadline(Some(Duration::from_millis(200)));
+        let started = Instant::now();
+        let error = client.get_user(&uid("user_1")).await.unwrap_err();
+        assert!(error.is_timed_out());
+        assert_eq!(error.stop_reason(), StopReason::DeadlineExceeded);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn a_run_cuts_silent_requests_at_the_users_deadline() {
+        let transport = |request: http::Request<Vec<u8>>| async move {
+            if request.uri().path().contains("user_3") {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+            http::Response::builder()
+                .status(200)
+                .body(user_json(&path_user_id(request.uri().path())).into_bytes())
+        };
+        let client = AsyncClient::new(config("https://api.clerk.com"), transport);
+        let started = Instant::now();
+        let report = client
+            .run(
+                Action::Unlock,
+                (0..6).map(|i| uid(&format!("user_{i}"))),
+                unpaced().with_user_deadline(Some(Duration::from_millis(300))),
+                |_: UserOutcome| {},
+            )
+            .await;
+        assert_eq!((report.stats.done, report.stats.failed), (5, 1));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
 }
 
 #[cfg(feature = "hyper")]
 mod over_hyper {
     use super::*;
+    use clerk_moderation_core::Outcome;
+    use clerk_moderation_core::StopReason;
     use clerk_moderation_transports::hyper::HyperTransport;
-    use std::time::{Duration, Instant};
 
     fn client(server: &TestServer, max_attempts: u32) -> AsyncClient<HyperTransport> {
         let transport = HyperTransport::builder()
@@ -85,24 +168,31 @@ mod over_hyper {
         let server = TestServer::scripted(vec![Reply::status(503, "text/plain", "busy")]);
         let error = client(&server, 3).unban(&uid("user_1")).await.unwrap_err();
         assert_eq!(error.attempts(), 3);
-        assert_eq!(error.stop_reason(), Some(StopReason::AttemptsExhausted));
+        assert_eq!(error.stop_reason(), StopReason::AttemptsExhausted);
         assert_eq!(server.requests().len(), 3);
     }
 
     #[tokio::test]
-    async fn bulk_of_120_goes_in_chunks_of_50_50_20_in_order() {
+    async fn a_run_of_120_goes_in_chunks_of_50_50_20() {
         let server = TestServer::start(|request, _| echo_users(request, true));
-        let input = ids(120);
-        let users = client(&server, 1).unban_many(&input).await.unwrap();
-
+        let mut done = Vec::new();
+        let report = client(&server, 1)
+            .run(
+                Action::Unban,
+                (0..120).map(|i| uid(&format!("user_{i:03}"))),
+                unpaced().with_concurrency(1),
+                |o: UserOutcome| {
+                    if let Outcome::Done(user) = o.outcome {
+                        done.push(user.id);
+                    }
+                },
+            )
+            .await;
+        assert!(report.all_done());
         let requests = server.requests();
         let sizes: Vec<usize> = requests.iter().map(|r| r.user_ids().len()).collect();
         assert_eq!(sizes, [50, 50, 20]);
-        let sent: Vec<String> = requests.iter().flat_map(|r| r.user_ids()).collect();
-        let want: Vec<&str> = input.iter().map(UserId::as_str).collect();
-        assert_eq!(sent, want);
-        let got: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
-        assert_eq!(got, want);
+        assert_eq!(done.len(), 120);
         assert!(requests.iter().all(|r| r.path == "/v1/users/unban"));
     }
 

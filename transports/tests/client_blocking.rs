@@ -1,13 +1,18 @@
-//! The blocking `Client`: retries, bulk chunking and ordering. Over closures (no features) and
-//! over `UreqTransport` against a real server on 127.0.0.1.
+//! The blocking `Client`: calls (retries, deadline, why it stopped, masked echoes) and runs
+//! (chunks, outcomes, interrupts), over closures (no features) and over `UreqTransport` against
+//! a real server on 127.0.0.1.
 
 mod support;
 
+use std::error::Error as _;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use clerk_moderation_core::{StopReason, UserId};
-use clerk_moderation_transports::{Client, ClientErrorKind, RetryCause};
+use clerk_moderation_core::{
+    Action, FailureClass, OutcomeKind, Pace, RunOptions, StopReason, Transport, UserId, UserOutcome,
+};
+use clerk_moderation_transports::{Client, ClientErrorKind, Interrupt};
 use support::*;
 
 fn ids(n: usize) -> Vec<UserId> {
@@ -16,91 +21,200 @@ fn ids(n: usize) -> Vec<UserId> {
 
 type Canned = Result<http::Response<Vec<u8>>, std::io::Error>;
 
-#[test]
-fn no_ids_means_no_request() {
-    let calls = AtomicUsize::new(0);
-    let transport = |_: http::Request<Vec<u8>>| -> Canned {
-        calls.fetch_add(1, Ordering::SeqCst);
-        Ok(http::Response::new(b"[]".to_vec()))
-    };
-    let client = Client::new(config("https://api.clerk.com"), &transport);
-    assert!(client.ban_many(&[]).unwrap().is_empty());
-    assert!(client.unban_many(&[]).unwrap().is_empty());
-    assert_eq!(calls.load(Ordering::SeqCst), 0);
+/// Options for runs against test servers: no pacing, a fixed seed.
+fn unpaced() -> RunOptions {
+    RunOptions::default()
+        .with_pace(Pace::Unlimited)
+        .with_seed(1)
+        .with_retry_policy(fast_retries(3))
 }
 
 #[test]
-fn transport_failures_are_retried_then_reported() {
+fn transport_failures_are_retried_then_reported_with_why_it_stopped() {
     let calls = AtomicUsize::new(0);
     let transport = |_: http::Request<Vec<u8>>| -> Canned {
         calls.fetch_add(1, Ordering::SeqCst);
         Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,
-            "reset",
+            "reset by peer",
         ))
     };
-    let retries = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&retries);
-    let client = Client::new(config("https://api.clerk.com"), &transport)
-        .with_retry_policy(fast_retries(3))
-        .on_retry(move |event| {
-            assert!(matches!(event.cause, RetryCause::Transport(_)));
-            seen.lock().unwrap().push((event.operation, event.attempt));
-        });
+    let client =
+        Client::new(config("https://api.clerk.com"), &transport).with_retry_policy(fast_retries(3));
     let error = client.lock(&uid("user_1")).unwrap_err();
     assert_eq!(error.attempts(), 3);
     assert_eq!(calls.load(Ordering::SeqCst), 3);
-    assert_eq!(error.stop_reason(), Some(StopReason::AttemptsExhausted));
+    assert_eq!(error.stop_reason(), StopReason::AttemptsExhausted);
     assert!(matches!(error.kind(), ClientErrorKind::Transport(_)));
+    // Its own level only; the cause comes from `source()`.
     assert_eq!(
-        *retries.lock().unwrap(),
-        [("lock_user", 1), ("lock_user", 2)]
+        error.to_string(),
+        "lock_user failed after 3 attempts with no response; every attempt the retry policy allows was used"
     );
-    assert!(
-        error
-            .to_string()
-            .contains("lock_user failed after 3 attempt(s)"),
-        "{error}"
-    );
+    assert_eq!(error.source().unwrap().to_string(), "reset by peer");
     assert_no_secret(&error);
 }
 
+/// A transport whose failures are permanent and certainly not sent, as a refused certificate is.
+struct Refusing(AtomicUsize);
+
+impl Transport for Refusing {
+    type Error = std::io::Error;
+    fn send(&self, _: http::Request<Vec<u8>>) -> Canned {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Err(std::io::Error::other("certificate not trusted"))
+    }
+    fn classify(_: &std::io::Error) -> FailureClass {
+        FailureClass::new(clerk_moderation_core::Delivery::NotSent, false)
+    }
+}
+
 #[test]
-fn bulk_results_come_back_in_input_order_over_a_closure() {
-    // The fake server answers each chunk in reverse order.
+fn a_permanent_transport_failure_is_not_retried() {
+    let client = Client::new(
+        config("https://api.clerk.com"),
+        Refusing(AtomicUsize::new(0)),
+    )
+    .with_retry_policy(fast_retries(4));
+    let error = client.unban(&uid("user_1")).unwrap_err();
+    assert_eq!(error.attempts(), 1);
+    assert_eq!(client.transport().0.load(Ordering::SeqCst), 1);
+    assert_eq!(error.stop_reason(), StopReason::NotRetryable);
+}
+
+#[test]
+fn the_deadline_bounds_a_call_over_all_its_attempts_and_waits() {
+    let transport = |_: http::Request<Vec<u8>>| -> Canned {
+        Ok(http::Response::builder()
+            .status(503)
+            .body(Vec::new())
+            .unwrap())
+    };
+    let client = Client::new(config("https://api.clerk.com"), transport)
+        .with_retry_policy(fast_retries(1_000).with_max_total_wait(Duration::from_secs(60)))
+        .with_deadline(Some(Duration::from_millis(300)));
+    let started = Instant::now();
+    let error = client.get_user(&uid("user_1")).unwrap_err();
+    assert_eq!(error.stop_reason(), StopReason::DeadlineExceeded);
+    assert!(error.attempts() > 3, "it retried until the deadline");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(error.to_string().contains("the deadline passed"), "{error}");
+}
+
+#[test]
+fn a_key_the_server_echoes_is_masked_in_the_error() {
     let transport = |request: http::Request<Vec<u8>>| -> Canned {
+        let echoed = request.headers()["authorization"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body = format!(
+            r#"{{"errors":[{{"message":"bad key {echoed}","code":"authentication_invalid"}}]}}"#
+        );
+        Ok(http::Response::builder()
+            .status(401)
+            .header("x-echo", echoed)
+            .body(body.into_bytes())
+            .unwrap())
+    };
+    let client = Client::new(config("https://api.clerk.com"), transport);
+    let error = client.unlock(&uid("user_1")).unwrap_err();
+    assert_eq!(error.response().unwrap().status(), 401);
+    assert_no_secret(&error);
+    assert!(!format!("{:?}", error.response().unwrap()).contains(SECRET));
+}
+
+/// A closure standing in for Clerk's bulk endpoints: answers the users asked for, except
+/// `unknown`, which it leaves out.
+fn bulk_echo(unknown: &'static [&'static str]) -> impl Fn(http::Request<Vec<u8>>) -> Canned {
+    move |request| {
         let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
         let users: Vec<String> = body["user_ids"]
             .as_array()
             .unwrap()
             .iter()
-            .rev()
-            .map(|id| user_json(id.as_str().unwrap()))
+            .map(|id| id.as_str().unwrap())
+            .filter(|id| !unknown.contains(id))
+            .map(user_json)
             .collect();
         Ok(http::Response::new(
             format!("[{}]", users.join(",")).into_bytes(),
         ))
+    }
+}
+
+#[test]
+fn a_run_gives_one_outcome_per_distinct_user_and_reports_left_out_ones_as_not_found() {
+    let client = Client::new(
+        config("https://api.clerk.com"),
+        bulk_echo(&["user_007", "user_100"]),
+    );
+    let mut input = ids(120);
+    input.extend(ids(10)); // repeats
+    let outcomes = Mutex::new(Vec::new());
+    let report = client.run(Action::Unban, input, unpaced(), |o: UserOutcome| {
+        outcomes.lock().unwrap().push(o)
+    });
+    let outcomes = outcomes.into_inner().unwrap();
+    assert_eq!(outcomes.len(), 120);
+    assert_eq!(report.stats.duplicates, 10);
+    assert_eq!((report.stats.done, report.stats.not_found), (118, 2));
+    assert_eq!(report.stats.requests, 3);
+    assert!(!report.all_done());
+    let missing: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.outcome.kind() == OutcomeKind::NotFound)
+        .map(|o| o.user_id.as_str())
+        .collect();
+    assert_eq!(missing.len(), 2);
+    assert!(missing.contains(&"user_007") && missing.contains(&"user_100"));
+}
+
+#[test]
+fn an_interrupted_run_stops_sending_and_accounts_for_everyone() {
+    let interrupt = Interrupt::new();
+    let sent = AtomicUsize::new(0);
+    let transport = |request: http::Request<Vec<u8>>| -> Canned {
+        // The third request pulls the plug, as Ctrl-C would.
+        if sent.fetch_add(1, Ordering::SeqCst) == 2 {
+            interrupt.trigger();
+        }
+        Ok(http::Response::new(
+            user_json(&path_user_id(request.uri().path())).into_bytes(),
+        ))
     };
-    let client = Client::new(config("https://api.clerk.com"), transport);
-    let input = ids(73);
-    let users = client.unban_many(&input).unwrap();
-    let got: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
-    let want: Vec<&str> = input.iter().map(UserId::as_str).collect();
-    assert_eq!(got, want);
+    let client = Client::new(config("https://api.clerk.com"), &transport);
+    let mut kinds = Vec::new();
+    let report = client.run_until(
+        Action::Lock,
+        ids(500),
+        unpaced().with_concurrency(1),
+        |o: UserOutcome| kinds.push(o.outcome.kind()),
+        &interrupt,
+    );
+    assert_eq!(kinds.len(), 500);
+    assert_eq!(report.stats.done, 3);
+    assert_eq!(report.stats.not_attempted, 497);
+    assert_eq!(sent.load(Ordering::SeqCst), 3);
+    assert!(report.stopped.is_some());
 }
 
 #[cfg(feature = "ureq")]
 mod over_ureq {
     use super::*;
+    use clerk_moderation_core::Outcome;
     use clerk_moderation_transports::ureq::UreqTransport;
-    use std::time::{Duration, Instant};
 
-    fn client(server: &TestServer, max_attempts: u32) -> Client<UreqTransport> {
-        let transport = UreqTransport::builder()
+    fn transport() -> UreqTransport {
+        UreqTransport::builder()
             .allow_loopback_http(true)
             .proxy(None)
-            .build();
-        Client::new(config(&server.url()), transport).with_retry_policy(fast_retries(max_attempts))
+            .build()
+    }
+
+    fn client(server: &TestServer, max_attempts: u32) -> Client<UreqTransport> {
+        Client::new(config(&server.url()), transport())
+            .with_retry_policy(fast_retries(max_attempts))
     }
 
     #[test]
@@ -127,7 +241,7 @@ mod over_ureq {
         let error = client(&server, 4).ban(&uid("user_1")).unwrap_err();
         assert_eq!(error.attempts(), 1);
         assert!(error.is_not_found());
-        assert_eq!(error.stop_reason(), Some(StopReason::NotRetryable));
+        assert_eq!(error.stop_reason(), StopReason::NotRetryable);
         assert_eq!(server.requests().len(), 1);
         assert_no_secret(&error);
     }
@@ -137,7 +251,7 @@ mod over_ureq {
         let server = TestServer::scripted(vec![Reply::status(503, "text/plain", "busy")]);
         let error = client(&server, 3).unban(&uid("user_1")).unwrap_err();
         assert_eq!(error.attempts(), 3);
-        assert_eq!(error.stop_reason(), Some(StopReason::AttemptsExhausted));
+        assert_eq!(error.stop_reason(), StopReason::AttemptsExhausted);
         assert_eq!(error.response().unwrap().status(), 503);
         assert_eq!(server.requests().len(), 3);
     }
@@ -145,11 +259,7 @@ mod over_ureq {
     #[test]
     fn a_refused_connection_is_retried_then_reported_as_not_sent() {
         let url = format!("http://127.0.0.1:{}", dead_port());
-        let transport = UreqTransport::builder()
-            .allow_loopback_http(true)
-            .proxy(None)
-            .build();
-        let client = Client::new(config(&url), transport).with_retry_policy(fast_retries(2));
+        let client = Client::new(config(&url), transport()).with_retry_policy(fast_retries(2));
         let error = client.get_user(&uid("user_1")).unwrap_err();
         assert_eq!(error.attempts(), 2);
         let transport_error = error.transport().unwrap();
@@ -159,25 +269,34 @@ mod over_ureq {
     }
 
     #[test]
-    fn bulk_of_120_goes_in_chunks_of_50_50_20_in_order() {
+    fn a_run_of_120_goes_in_chunks_of_50_50_20() {
         let server = TestServer::start(|request, _| echo_users(request, true));
         let input = ids(120);
-        let users = client(&server, 1).ban_many(&input).unwrap();
-
+        let mut done = Vec::new();
+        let report = client(&server, 1).run(
+            Action::Ban,
+            input.clone(),
+            unpaced().with_concurrency(1),
+            |o: UserOutcome| {
+                if let Outcome::Done(user) = o.outcome {
+                    done.push(user.id);
+                }
+            },
+        );
+        assert!(report.all_done(), "{report:?}");
         let requests = server.requests();
-        assert_eq!(requests.len(), 3);
         let sizes: Vec<usize> = requests.iter().map(|r| r.user_ids().len()).collect();
         assert_eq!(sizes, [50, 50, 20]);
         let sent: Vec<String> = requests.iter().flat_map(|r| r.user_ids()).collect();
         let want: Vec<&str> = input.iter().map(UserId::as_str).collect();
         assert_eq!(sent, want, "chunks sent in input order");
-        let got: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
-        assert_eq!(got, want, "results in input order");
+        done.sort();
+        assert_eq!(done, want, "every user done once");
         assert!(requests.iter().all(|r| r.path == "/v1/users/ban"));
     }
 
     #[test]
-    fn a_failed_chunk_keeps_the_users_already_done() {
+    fn a_402_stops_the_run_and_nothing_more_is_sent() {
         let server = TestServer::start(|request, n| {
             if n == 1 {
                 Reply::json(402, clerk_error("payment_required", "t402"))
@@ -185,10 +304,16 @@ mod over_ureq {
                 echo_users(request, false)
             }
         });
-        let error = client(&server, 3).ban_many(&ids(120)).unwrap_err();
-        assert_eq!(error.completed_users().len(), 50);
-        assert_eq!(error.completed_users()[0].id, "user_000");
-        assert_eq!(error.response().unwrap().status(), 402);
-        assert_eq!(server.requests().len(), 2, "no chunk after the failed one");
+        let report = client(&server, 3).run(
+            Action::Ban,
+            ids(500),
+            unpaced().with_concurrency(1),
+            |_: UserOutcome| {},
+        );
+        assert_eq!(server.requests().len(), 2, "no request after the 402");
+        assert_eq!(report.stats.done, 50);
+        assert_eq!(report.stats.failed, 50);
+        assert_eq!(report.stats.not_attempted, 400);
+        assert!(report.stopped.is_some());
     }
 }

@@ -6,7 +6,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use clerk_moderation_core::{AsyncTransport, GetUser, Operation, RetryPolicy, UnlockUser};
+use clerk_moderation_core::{
+    AsyncTransport, BanUsers, GetUser, Operation, RetryPolicy, UnbanUsers, UnlockUser,
+};
 use clerk_moderation_transports::hyper::{HyperError, HyperTransport};
 use clerk_moderation_transports::{AsyncClient, ClientError, TransportErrorKind};
 use support::*;
@@ -44,12 +46,22 @@ async fn every_operation_succeeds() {
     assert_eq!(client.ban(&id).await.unwrap().id, "user_abc");
     assert_eq!(client.get_user(&id).await.unwrap().id, "user_abc");
     let ids = [uid("user_1"), uid("user_2")];
-    let banned = client.ban_many(&ids).await.unwrap();
+    let banned = client
+        .execute(&BanUsers::new(ids.clone()).unwrap())
+        .await
+        .unwrap();
     assert_eq!(
         banned.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
         ["user_1", "user_2"]
     );
-    assert_eq!(client.unban_many(&ids).await.unwrap().len(), 2);
+    assert_eq!(
+        client
+            .execute(&UnbanUsers::new(ids).unwrap())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 
     let requests = server.requests();
     let lines: Vec<String> = requests
@@ -68,6 +80,7 @@ async fn every_operation_succeeds() {
             "POST /v1/users/unban",
         ]
     );
+    check_content_lengths(&requests);
     for request in &requests {
         assert_eq!(
             request.header("authorization"),
@@ -259,4 +272,40 @@ async fn errors_never_show_the_secret() {
     assert_eq!(error.attempts(), 1);
     assert!(error.transport().unwrap().is_insecure_scheme());
     assert_no_secret(&error);
+}
+
+#[tokio::test]
+async fn trusted_roots_are_the_builders() {
+    let ca = support::tls::PrivateCa::new();
+    let server = ca.serve();
+    // Only the private CA: trusted.
+    let transport = HyperTransport::builder()
+        .mozilla_roots(false)
+        .add_root_certificates_pem(&ca.ca_pem)
+        .unwrap()
+        .build()
+        .unwrap();
+    let response = transport.send(request_to(&server.url())).await.unwrap();
+    assert_eq!(response.status(), 200);
+    // Mozilla's and the OS store's roots do not include it.
+    let builder = match HyperTransport::builder().add_os_root_certificates() {
+        Ok(builder) => builder,
+        Err(error) => {
+            assert!(error.is_config(), "{error:?}");
+            HyperTransport::builder()
+        }
+    };
+    let error = builder
+        .build()
+        .unwrap()
+        .send(request_to(&server.url()))
+        .await
+        .unwrap_err();
+    assert!(error.is_tls() && !error.may_have_been_sent(), "{error:?}");
+    assert!(!error.is_transient());
+    // A PEM without a certificate is refused where it is given.
+    let error = HyperTransport::builder()
+        .add_root_certificates_pem("no PEM here")
+        .unwrap_err();
+    assert!(error.is_config(), "{error:?}");
 }

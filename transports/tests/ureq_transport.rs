@@ -6,7 +6,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use clerk_moderation_core::{GetUser, Operation, Transport, UnlockUser};
+use clerk_moderation_core::{BanUsers, GetUser, Operation, Transport, UnbanUsers, UnlockUser};
 use clerk_moderation_transports::ureq::{UreqError, UreqTransport};
 use clerk_moderation_transports::{Client, ClientError, TransportErrorKind};
 use support::*;
@@ -42,12 +42,14 @@ fn every_operation_succeeds() {
     let user = client.get_user(&id).unwrap();
     assert_eq!(user.id, "user_abc");
     let ids = [uid("user_1"), uid("user_2")];
-    let banned = client.ban_many(&ids).unwrap();
+    let banned = client
+        .execute(&BanUsers::new(ids.clone()).unwrap())
+        .unwrap();
     assert_eq!(
         banned.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
         ["user_1", "user_2"]
     );
-    let unbanned = client.unban_many(&ids).unwrap();
+    let unbanned = client.execute(&UnbanUsers::new(ids).unwrap()).unwrap();
     assert_eq!(unbanned.len(), 2);
 
     let requests = server.requests();
@@ -67,6 +69,7 @@ fn every_operation_succeeds() {
             "POST /v1/users/unban",
         ]
     );
+    check_content_lengths(&requests);
     for request in &requests {
         assert_eq!(
             request.header("authorization"),
@@ -282,4 +285,78 @@ fn errors_never_show_the_secret() {
         client.execute(&UnlockUser::new(uid("user_1"))).unwrap_err();
     assert_eq!(error.attempts(), 1);
     assert_no_secret(&error);
+}
+
+fn plain_agent(global: Option<Duration>) -> ureq::Agent {
+    ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(None)
+            .timeout_global(global)
+            .build(),
+    )
+}
+
+#[test]
+fn an_agent_without_timeouts_gets_the_builders() {
+    let server = TestServer::scripted(vec![Reply::Stall(Duration::from_secs(8))]);
+    assert_eq!(plain_agent(None).config().timeouts().global, None);
+    let transport = UreqTransport::builder()
+        .allow_loopback_http(true)
+        .timeout(Some(Duration::from_millis(300)))
+        .build_with_agent(plain_agent(None))
+        .unwrap();
+    let started = Instant::now();
+    let error = transport.send(request_to(&server.url())).unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(format!("{transport:?}").contains("300ms"), "{transport:?}");
+
+    // An agent's own timeout is kept, not replaced by the builder's 30 s.
+    let transport = UreqTransport::builder()
+        .allow_loopback_http(true)
+        .build_with_agent(plain_agent(Some(Duration::from_millis(300))))
+        .unwrap();
+    let started = Instant::now();
+    let error = transport.send(request_to(&server.url())).unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn only_the_added_roots_when_mozillas_are_off() {
+    let ca = support::tls::PrivateCa::new();
+    let server = ca.serve();
+    let transport = UreqTransport::builder()
+        .mozilla_roots(false)
+        .add_root_certificates_pem(&ca.ca_pem)
+        .unwrap()
+        .build();
+    let response = transport.send(request_to(&server.url())).unwrap();
+    assert_eq!(response.status(), 200);
+
+    let error = UreqTransport::builder()
+        .add_root_certificates_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+        .unwrap_err();
+    assert!(error.is_config(), "{error:?}");
+    assert!(!error.may_have_been_sent() && !error.is_transient());
+    let error = UreqTransport::builder()
+        .add_root_certificates_pem("no PEM here")
+        .unwrap_err();
+    assert!(error.is_config(), "{error:?}");
+}
+
+#[test]
+fn the_os_store_adds_to_the_roots_without_trusting_the_private_ca() {
+    let ca = support::tls::PrivateCa::new();
+    let server = ca.serve();
+    match UreqTransport::builder().add_os_root_certificates() {
+        Ok(builder) => {
+            let error = builder.build().send(request_to(&server.url())).unwrap_err();
+            assert!(error.is_tls() && !error.may_have_been_sent(), "{error:?}");
+        }
+        // A machine without a certificate store says so.
+        Err(error) => assert!(error.is_config(), "{error:?}"),
+    }
 }

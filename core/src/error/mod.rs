@@ -4,6 +4,7 @@
 
 mod build;
 mod clerk_errors;
+mod redact;
 mod response;
 mod retry_after;
 

@@ -373,7 +373,12 @@ impl Run {
         };
         match parsed {
             Ok(users) => self.on_users(unit, users),
-            Err(error) => self.on_error_response(unit, error, now),
+            Err(mut error) => {
+                // A server that echoes the Authorization header must not put the key in an
+                // outcome, a journal or a log.
+                error.redact_secret(self.config.secret_key());
+                self.on_error_response(unit, error, now);
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use clerk_moderation_core::http::Response;
 use clerk_moderation_core::{
     Action, ApiConfig, AsyncTransport, AttemptId, BanUser, Call, CallStep, CountUsers, GetUser,
     ListUsers, LockUser, Operation, RetryPolicy, Run, RunOptions, RunStep, TransportFailure,
-    UnbanUser, UnlockUser, User, UserId, UserPages,
+    UnbanUser, UnlockUser, User, UserId, UserPages, WaitReason,
 };
 
 use super::error::ClientError;
@@ -159,7 +159,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
                     }
                 }
                 CallStep::Wait { until } => {
-                    trace::waiting(&span, None, until, now);
+                    trace::waiting(&span, WaitReason::Backoff, until, now);
                     let until = until.unwrap_or(now + INTERRUPT_CHECK);
                     self.timer.sleep_until(until).await;
                 }
@@ -293,7 +293,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
                 }
                 RunStep::Wait { until, reason } => {
                     observer.on_wait(reason, until, run.stats());
-                    trace::waiting(&span, Some(reason), until, now);
+                    trace::waiting(&span, reason, until, now);
                     let check = now + INTERRUPT_CHECK;
                     let wake = until.map_or(check, |u| u.min(check));
                     let answers = next_answers(&mut in_flight, self.timer.sleep_until(wake)).await;
@@ -334,9 +334,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
 }
 
 /// A request in flight: its attempt, and its answer, or `None` if its deadline came first.
-type InFlight<'a, E> = Pin<
-    Box<dyn Future<Output = (AttemptId, Option<Result<Response<Vec<u8>>, E>>)> + Send + 'a>,
->;
+type InFlight<'a, E> =
+    Pin<Box<dyn Future<Output = (AttemptId, Option<Result<Response<Vec<u8>>, E>>)> + Send + 'a>>;
 
 /// `future`'s output, or `None` if `timer` completes first (the future is then dropped).
 async fn before<F: Future>(future: F, mut timer: Sleep) -> Option<F::Output> {

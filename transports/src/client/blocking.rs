@@ -10,7 +10,7 @@ use clerk_moderation_core::http::{Request, Response};
 use clerk_moderation_core::{
     Action, ApiConfig, AttemptId, BanUser, Call, CallStep, CountUsers, GetUser, ListUsers,
     LockUser, Operation, RetryPolicy, Run, RunOptions, RunStep, Transport, TransportFailure,
-    UnbanUser, UnlockUser, User, UserId, UserPages,
+    UnbanUser, UnlockUser, User, UserId, UserPages, WaitReason,
 };
 
 use super::error::ClientError;
@@ -109,7 +109,8 @@ impl<T: Transport> Client<T> {
                 CallStep::Send {
                     attempt, request, ..
                 } => {
-                    let attempt_span = trace::attempt(&span, attempt, operation.user_id().map(UserId::as_str), 1);
+                    let attempt_span =
+                        trace::attempt(&span, attempt, operation.user_id().map(UserId::as_str), 1);
                     match self.transport.send(request) {
                         Ok(response) => {
                             trace::answered(&attempt_span, &response);
@@ -123,7 +124,7 @@ impl<T: Transport> Client<T> {
                     }
                 }
                 CallStep::Wait { until } => {
-                    trace::waiting(&span, None, until, now);
+                    trace::waiting(&span, WaitReason::Backoff, until, now);
                     // `None` cannot come here (every attempt is answered before the next
                     // poll); a short sleep keeps even that case from spinning.
                     let until = until.unwrap_or(now + INTERRUPT_CHECK);
@@ -275,7 +276,7 @@ impl<T: Transport> Client<T> {
                     }
                     RunStep::Wait { until, reason } => {
                         observer.on_wait(reason, until, run.stats());
-                        trace::waiting(&span, Some(reason), until, now);
+                        trace::waiting(&span, reason, until, now);
                         let wait = until
                             .map_or(INTERRUPT_CHECK, |u| u.saturating_duration_since(now))
                             .min(INTERRUPT_CHECK);

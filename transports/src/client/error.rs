@@ -3,9 +3,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
-use clerk_moderation_core::{
-    BuildError, CallError, CallErrorKind, ResponseError, StopReason,
-};
+use clerk_moderation_core::{BuildError, CallError, CallErrorKind, ResponseError, StopReason};
 
 /// Why a client call failed: the last outcome, how many attempts were made, and why it stopped
 /// trying (attempts used up, wait budget, deadline, a failure no retry can help).

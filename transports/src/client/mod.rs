@@ -15,9 +15,9 @@ pub use asynchronous::AsyncClient;
 pub use blocking::Client;
 pub use error::{ClientError, ClientErrorKind};
 pub use observer::{Interrupt, RunObserver, RunReport};
+pub use timer::Timer;
 #[cfg(feature = "tokio")]
 pub use timer::TokioTimer;
-pub use timer::Timer;
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod faults;
+pub mod tls;
+
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -371,6 +374,27 @@ fn read_some(
             Err(_) => return Ok(false),
         }
     }
+}
+
+/// Checks the wire's `Content-Length`: every POST carries one equal to its body's length, `0`
+/// for the single-user operations, which have no body; a GET carries none.
+pub fn check_content_lengths(requests: &[Recorded]) {
+    for request in requests {
+        let expected = (request.method == "POST").then(|| request.body.len().to_string());
+        assert_eq!(
+            request.header("content-length"),
+            expected.as_deref(),
+            "{} {}",
+            request.method,
+            request.path
+        );
+    }
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.method == "POST" && r.body.is_empty()),
+        "an empty POST was checked"
+    );
 }
 
 /// A port nothing listens on: bind, note the port, drop the listener.
