@@ -159,8 +159,8 @@ fn proc_cpu_secs(pid: &str) -> Option<f64> {
 // ---------------------------------------------------------------------------------------------
 // The emulator, as a separate process
 
-/// A running `clerk-emulator`: closing its stdin stops it; dropping this closes stdin, waits a
-/// little, then kills it. So the server never outlives the bench, even on a panic.
+/// A running `clerk-emulator` (with `--exit-on-stdin-close`): closing its stdin stops it;
+/// dropping this closes stdin, waits a little, then kills it. So the server never outlives the bench, even on a panic.
 struct EmulatorProcess {
     child: Child,
     stdin: Option<ChildStdin>,
@@ -172,7 +172,14 @@ struct EmulatorProcess {
 impl EmulatorProcess {
     fn spawn(users: usize) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_clerk-emulator"))
-            .args(["--port", "0", "--rate-limit", "0", "--seed"])
+            .args([
+                "--port",
+                "0",
+                "--rate-limit",
+                "0",
+                "--exit-on-stdin-close",
+                "--seed",
+            ])
             .arg(users.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -194,14 +201,15 @@ impl EmulatorProcess {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                let last = line.starts_with("locked_user ");
-                if tx.send(line).is_err() || last {
+                if tx.send(line).is_err() {
                     break;
                 }
             }
         });
         let deadline = Instant::now() + EMULATOR_WAIT;
-        loop {
+        // `--seed N` prints N user lines (`user`, `banned_user` or `locked_user`); any of them
+        // can be unbanned.
+        while emulator.users.len() < users {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = rx
                 .recv_timeout(left)
@@ -209,8 +217,9 @@ impl EmulatorProcess {
             match line.split_once(' ') {
                 Some(("base_url", v)) => emulator.base_url = v.to_owned(),
                 Some(("secret_key", v)) => emulator.secret_key = v.to_owned(),
-                Some(("user", v)) => emulator.users.push(v.to_owned()),
-                Some(("locked_user", _)) => break,
+                Some(("user" | "banned_user" | "locked_user", v)) => {
+                    emulator.users.push(v.to_owned());
+                }
                 _ => {}
             }
         }

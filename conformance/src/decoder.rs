@@ -16,14 +16,19 @@
 //! | `GET /v1/users/{id}` | [`DecodedOperation::GetUser`] |
 //! | `POST /v1/users/ban`, body `{"user_ids":[…]}` | [`DecodedOperation::BanUsers`] |
 //! | `POST /v1/users/unban`, body `{"user_ids":[…]}` | [`DecodedOperation::UnbanUsers`] |
+//! | `GET /v1/users?…` | [`DecodedOperation::ListUsers`] |
+//! | `GET /v1/users/count?…` | [`DecodedOperation::CountUsers`] |
 //!
 //! Routing works on the raw (still percent-encoded) path segments, so `POST /v1/users/ban`
 //! is the bulk ban while `POST /v1/users/%62an` is a `POST` to the single user `ban` (which is
 //! not a route), and `GET /v1/users/ban` reads the user whose id is `ban`. The `{id}` segment
-//! is percent-decoded afterwards.
+//! is percent-decoded afterwards. Likewise `GET /v1/users/count` counts users, while
+//! `GET /v1/users/%63ount` reads the user whose id is `count`.
 //!
 //! The decoder is structural: it does not judge the number of ids in a bulk body (the
-//! emulator answers `bulk_size_exceeded` for that) nor the values of the headers it reports.
+//! emulator answers `bulk_size_exceeded` for that), the values of the list parameters, nor the
+//! values of the headers it reports. A bulk body may carry fields besides `user_ids`: the spec
+//! does not forbid them, so they are ignored.
 
 use std::fmt;
 
@@ -65,6 +70,61 @@ pub enum DecodedOperation {
     BanUsers(Vec<String>),
     /// `POST /v1/users/unban` with `{"user_ids":[…]}`, ids in request order.
     UnbanUsers(Vec<String>),
+    /// `GET /v1/users`, with the query's parameters in order (see [`QueryParams`]).
+    ListUsers(QueryParams),
+    /// `GET /v1/users/count`, with the query's parameters in order.
+    CountUsers(QueryParams),
+}
+
+/// The parameters of a query string, percent-decoded, in the order received, repeats kept.
+///
+/// The query is read as a form (`application/x-www-form-urlencoded`), as Clerk's servers read
+/// it: `+` is a space, `%2B` a plus sign. A name written `email_address[]` counts as
+/// `email_address` (some clients mark arrays that way).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryParams(pub Vec<(String, String)>);
+
+impl QueryParams {
+    /// Parses a raw query string (without the `?`).
+    pub fn parse(query: &str) -> Self {
+        let pairs = query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let name = form_decode(name);
+                let name = match name.strip_suffix("[]") {
+                    Some(bare) => bare.to_owned(),
+                    None => name,
+                };
+                (name, form_decode(value))
+            })
+            .collect();
+        Self(pairs)
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of `name`: a parameter that takes one value keeps the first, as Clerk
+    /// does for `order_by`.
+    pub fn first(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Form decoding: `+` is a space, then percent-decoding; bytes that are not UTF-8 become U+FFFD.
+fn form_decode(raw: &str) -> String {
+    let spaced = raw.replace('+', " ");
+    percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
 }
 
 impl DecodedOperation {
@@ -76,7 +136,7 @@ impl DecodedOperation {
             | Self::LockUser(id)
             | Self::BanUser(id)
             | Self::GetUser(id) => Some(id),
-            Self::BanUsers(_) | Self::UnbanUsers(_) => None,
+            _ => None,
         }
     }
 
@@ -91,7 +151,7 @@ impl DecodedOperation {
     /// The HTTP method of this operation.
     pub fn method(&self) -> Method {
         match self {
-            Self::GetUser(_) => Method::GET,
+            Self::GetUser(_) | Self::ListUsers(_) | Self::CountUsers(_) => Method::GET,
             _ => Method::POST,
         }
     }
@@ -115,7 +175,7 @@ pub enum DecodeError {
         /// The raw path as received.
         path: String,
     },
-    /// The request carries a query string; no moderation request has one.
+    /// The request carries a query string; only listing and counting users take one.
     UnexpectedQuery {
         /// The raw query (without `?`).
         query: String,
@@ -144,11 +204,6 @@ pub enum DecodeError {
         /// What was wrong.
         reason: String,
     },
-    /// The bulk body has a field besides `user_ids`.
-    UnknownField {
-        /// The field's name.
-        name: String,
-    },
     /// A header this decoder reports is not visible ASCII.
     InvalidHeader {
         /// The header's name.
@@ -176,7 +231,6 @@ impl fmt::Display for DecodeError {
             Self::BodyNotAnObject => f.write_str("bulk body is not a JSON object"),
             Self::MissingUserIds => f.write_str("bulk body has no \"user_ids\" field"),
             Self::InvalidUserIds { reason } => write!(f, "invalid \"user_ids\": {reason}"),
-            Self::UnknownField { name } => write!(f, "unknown field {name:?} in bulk body"),
             Self::InvalidHeader { name } => write!(f, "header {name} is not visible ASCII"),
         }
     }
@@ -232,12 +286,20 @@ impl Decoder {
             Some((path, query)) => (path, Some(query)),
             None => (path_and_query, None),
         };
-        let operation = self.decode_route(method, path, body)?;
-        if let Some(query) = query {
-            return Err(DecodeError::UnexpectedQuery {
-                query: query.to_owned(),
-            });
-        }
+        let operation = match (self.decode_route(method, path, body)?, query) {
+            (DecodedOperation::ListUsers(_), Some(query)) => {
+                DecodedOperation::ListUsers(QueryParams::parse(query))
+            }
+            (DecodedOperation::CountUsers(_), Some(query)) => {
+                DecodedOperation::CountUsers(QueryParams::parse(query))
+            }
+            (_, Some(query)) => {
+                return Err(DecodeError::UnexpectedQuery {
+                    query: query.to_owned(),
+                });
+            }
+            (operation, None) => operation,
+        };
         Ok(DecodedRequest {
             operation,
             bearer: bearer_token(headers)?,
@@ -248,7 +310,8 @@ impl Decoder {
         })
     }
 
-    /// Decodes the method, path (no query) and body into an operation, ignoring headers.
+    /// Decodes the method, path (no query) and body into an operation, ignoring headers. The
+    /// list and count operations come with no parameters: see [`QueryParams::parse`].
     pub fn decode_route(
         &self,
         method: &Method,
@@ -261,15 +324,26 @@ impl Decoder {
         let rest = path
             .strip_prefix(self.prefix.as_str())
             .ok_or_else(unknown)?;
-        let rest = rest.strip_prefix("/v1/users/").ok_or_else(unknown)?;
-        let segments: Vec<&str> = rest.split('/').collect();
         let wrong_method = |allowed: Method| DecodeError::WrongMethod {
             method: method.clone(),
             allowed,
             path: path.to_owned(),
         };
+        if rest == "/v1/users" {
+            if *method != Method::GET {
+                return Err(wrong_method(Method::GET));
+            }
+            no_body(body)?;
+            return Ok(DecodedOperation::ListUsers(QueryParams::default()));
+        }
+        let rest = rest.strip_prefix("/v1/users/").ok_or_else(unknown)?;
+        let segments: Vec<&str> = rest.split('/').collect();
         match segments.as_slice() {
             [""] => Err(unknown()),
+            ["count"] if *method == Method::GET => {
+                no_body(body)?;
+                Ok(DecodedOperation::CountUsers(QueryParams::default()))
+            }
             // `ban` and `unban` as the only segment are the bulk routes for POST, and plain
             // user ids for GET.
             [bulk @ ("ban" | "unban")] if *method == Method::POST => {
@@ -355,9 +429,6 @@ fn decode_bulk_body(body: &[u8]) -> Result<Vec<String>, DecodeError> {
     let serde_json::Value::Object(map) = value else {
         return Err(DecodeError::BodyNotAnObject);
     };
-    if let Some(name) = map.keys().find(|k| k.as_str() != "user_ids") {
-        return Err(DecodeError::UnknownField { name: name.clone() });
-    }
     let ids = map.get("user_ids").ok_or(DecodeError::MissingUserIds)?;
     let serde_json::Value::Array(items) = ids else {
         return Err(DecodeError::InvalidUserIds {
@@ -554,7 +625,7 @@ mod tests {
     fn unknown_routes_and_methods() {
         for path in [
             "/v1/users/",
-            "/v1/users",
+            "/v1/user",
             "/v2/users/u",
             "/users/u",
             "/v1/users/u/delete",
@@ -619,9 +690,14 @@ mod tests {
             op(Method::POST, "/v1/users/ban", br#"{"user_ids":["a",1]}"#),
             Err(DecodeError::InvalidUserIds { .. })
         ));
+        // Fields besides `user_ids` are allowed (the spec does not forbid them) and ignored.
         assert_eq!(
-            op(Method::POST, "/v1/users/ban", br#"{"user_ids":[],"x":1}"#),
-            Err(DecodeError::UnknownField { name: "x".into() })
+            op(
+                Method::POST,
+                "/v1/users/ban",
+                br#"{"user_ids":["a"],"x":1}"#
+            ),
+            Ok(DecodedOperation::BanUsers(vec!["a".into()]))
         );
     }
 
@@ -648,6 +724,54 @@ mod tests {
             Err(DecodeError::UnknownRoute { .. })
         ));
         assert_eq!(Decoder::with_prefix("/").prefix(), "");
+    }
+
+    #[test]
+    fn list_and_count() {
+        let list = req(
+            Method::GET,
+            "/v1/users?limit=5&email_address=a%40b.c&email_address[]=d+e&user_id=%2Buser_1&order_by=-created_at",
+            b"",
+        );
+        let DecodedOperation::ListUsers(params) = decode_request(&list).unwrap().operation else {
+            panic!("not a list");
+        };
+        assert_eq!(params.first("limit"), Some("5"));
+        assert_eq!(
+            params.all("email_address").collect::<Vec<_>>(),
+            ["a@b.c", "d e"]
+        );
+        assert_eq!(params.first("user_id"), Some("+user_1"));
+        assert_eq!(params.first("order_by"), Some("-created_at"));
+        assert_eq!(params.first("offset"), None);
+        assert_eq!(
+            op(Method::GET, "/v1/users", b""),
+            Ok(DecodedOperation::ListUsers(QueryParams::default()))
+        );
+        assert_eq!(
+            op(Method::GET, "/v1/users/count?banned=true", b""),
+            Ok(DecodedOperation::CountUsers(QueryParams(vec![(
+                "banned".into(),
+                "true".into()
+            )])))
+        );
+        // An encoded `count` is a user id.
+        assert_eq!(
+            op(Method::GET, "/v1/users/%63ount", b""),
+            Ok(DecodedOperation::GetUser("count".into()))
+        );
+        assert!(matches!(
+            op(Method::POST, "/v1/users", b""),
+            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == Method::GET
+        ));
+        assert!(matches!(
+            op(Method::POST, "/v1/users/count", b""),
+            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == Method::GET
+        ));
+        assert_eq!(
+            op(Method::GET, "/v1/users", b"x"),
+            Err(DecodeError::UnexpectedBody { len: 1 })
+        );
     }
 
     #[test]

@@ -1,172 +1,14 @@
 //! The emulator over real loopback HTTP/1.1, with a tiny std-only client.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clerk_moderation_conformance::emulator::{Emulator, Fault};
 use serde_json::{Value, json};
 
-const TIMEOUT: Duration = Duration::from_secs(10);
-const VERSION: &str = "2026-05-12";
-
-// ---- a tiny HTTP/1.1 client ------------------------------------------------------------------
-
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "body is not JSON ({e}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-
-    fn error_code(&self) -> String {
-        let body = self.json();
-        let error = &body["errors"][0];
-        for field in ["message", "long_message", "code"] {
-            assert!(error[field].is_string(), "{field} in {body}");
-        }
-        assert!(error["meta"].is_object(), "meta in {body}");
-        let trace = body["clerk_trace_id"].as_str().expect("clerk_trace_id");
-        assert_eq!(self.header("clerk-trace-id"), Some(trace));
-        error["code"].as_str().unwrap().to_owned()
-    }
-}
-
-struct Client {
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(emulator: &Emulator) -> Self {
-        let stream = TcpStream::connect_timeout(&emulator.addr(), TIMEOUT).expect("connect");
-        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-        stream.set_write_timeout(Some(TIMEOUT)).unwrap();
-        Self {
-            reader: BufReader::new(stream),
-        }
-    }
-
-    fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) {
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        if !body.is_empty() || method == "POST" {
-            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        head.push_str("\r\n");
-        let stream = self.reader.get_mut();
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body).unwrap();
-        stream.flush().unwrap();
-    }
-
-    /// Status line and headers; `Err` on EOF or a reset before a full head.
-    fn read_head(&mut self) -> io::Result<(u16, Vec<(String, String)>)> {
-        let mut line = String::new();
-        if self.reader.read_line(&mut line)? == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        let status = line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| io::Error::other(format!("bad status line {line:?}")))?;
-        let mut headers = Vec::new();
-        for _ in 0..200 {
-            line.clear();
-            if self.reader.read_line(&mut line)? == 0 {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-            let trimmed = line.trim_end();
-            if trimmed.is_empty() {
-                return Ok((status, headers));
-            }
-            let (name, value) = trimmed.split_once(':').expect("header line");
-            headers.push((name.trim().to_owned(), value.trim().to_owned()));
-        }
-        Err(io::Error::other("too many headers"))
-    }
-
-    /// A whole response with a `Content-Length` body; `Err` if the connection ends early.
-    fn read_response(&mut self) -> io::Result<Resp> {
-        let (status, headers) = self.read_head()?;
-        let mut resp = Resp {
-            status,
-            headers,
-            body: Vec::new(),
-        };
-        let len: usize = resp
-            .header("content-length")
-            .map_or(Ok(0), str::parse)
-            .map_err(io::Error::other)?;
-        resp.body = vec![0; len];
-        self.reader.read_exact(&mut resp.body)?;
-        Ok(resp)
-    }
-
-    /// Whatever body bytes arrive until the connection ends (or errors).
-    fn read_to_end_lossy(&mut self) -> Vec<u8> {
-        let mut body = Vec::new();
-        let mut chunk = [0_u8; 8192];
-        for _ in 0..100_000 {
-            match self.reader.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => body.extend_from_slice(&chunk[..n]),
-            }
-        }
-        body
-    }
-
-    fn request(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-        self.send(method, path, headers, body);
-        self.read_response().expect("response")
-    }
-}
-
-fn auth(emulator: &Emulator) -> String {
-    format!("Bearer {}", emulator.secret_key())
-}
-
-/// One authenticated request with the version header, on a fresh connection.
-fn call(emulator: &Emulator, method: &str, path: &str, body: &[u8]) -> Resp {
-    let auth = auth(emulator);
-    let mut headers = vec![
-        ("Authorization", auth.as_str()),
-        ("Clerk-API-Version", VERSION),
-        ("Accept", "application/json"),
-    ];
-    if !body.is_empty() {
-        headers.push(("Content-Type", "application/json"));
-    }
-    Client::connect(emulator).request(method, path, &headers, body)
-}
-
-fn bulk_body(ids: &[String]) -> Vec<u8> {
-    serde_json::to_vec(&json!({ "user_ids": ids })).unwrap()
-}
-
-fn started() -> Emulator {
-    Emulator::builder().no_rate_limit().start().expect("start")
-}
+mod emulator_support;
+use emulator_support::*;
 
 // ---- state transitions ------------------------------------------------------------------------
 
@@ -180,10 +22,7 @@ fn get_user_returns_the_full_user() {
 
     let resp = call(&emulator, "GET", &format!("/v1/users/{id}"), b"");
     assert_eq!(resp.status, 200);
-    assert_eq!(
-        resp.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
+    assert_eq!(resp.header("content-type"), Some("application/json"));
     assert!(resp.header("clerk-trace-id").is_some());
     let user = resp.json();
     assert_eq!(Some(&user), emulator.user(&id).as_ref());
@@ -837,85 +676,6 @@ fn drop_stops_the_server() {
         let _client = Client::connect(&emulator);
     }
     assert!(start.elapsed() < Duration::from_secs(10));
-}
-
-#[test]
-fn binary_prints_its_config_and_serves_until_stdin_closes() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clerk-emulator"))
-        .args(["--seed", "2", "--rate-limit", "50"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn clerk-emulator");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut lines = Vec::new();
-    for _ in 0..6 {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).unwrap_or(0) == 0 {
-            break;
-        }
-        lines.push(line.trim_end().to_owned());
-    }
-    let value = |label: &str| -> Vec<String> {
-        lines
-            .iter()
-            .filter_map(|l| l.strip_prefix(label).map(|v| v.trim().to_owned()))
-            .collect()
-    };
-    let base_url = value("base_url ").pop().expect("base_url line");
-    let key = value("secret_key ").pop().expect("secret_key line");
-    assert!(key.starts_with("sk_test_"));
-    assert_eq!(value("user ").len(), 2);
-    let banned = value("banned_user ").pop().expect("banned_user line");
-    assert_eq!(value("locked_user ").len(), 1);
-
-    let addr = base_url.strip_prefix("http://").unwrap();
-    let stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    let mut client = Client {
-        reader: BufReader::new(stream),
-    };
-    let resp = client.request(
-        "GET",
-        &format!("/v1/users/{banned}"),
-        &[("Authorization", &format!("Bearer {key}"))],
-        b"",
-    );
-    assert_eq!(resp.status, 200);
-    assert_eq!(resp.json()["banned"], true);
-
-    drop(child.stdin.take());
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.expect("exits when stdin closes").success());
-}
-
-#[test]
-fn binary_help() {
-    let output = Command::new(env!("CARGO_BIN_EXE_clerk-emulator"))
-        .arg("--help")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    assert!(String::from_utf8_lossy(&output.stdout).contains("--rate-limit"));
-    let output = Command::new(env!("CARGO_BIN_EXE_clerk-emulator"))
-        .arg("--bogus")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
 }
 
 #[test]

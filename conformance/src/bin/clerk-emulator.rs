@@ -1,49 +1,82 @@
 //! `clerk-emulator`: runs the Clerk Backend API emulator for anyone's tests.
 //!
-//! It prints its base URL, its secret key and the ids of the users it seeded, one labelled
-//! line each, then serves until its standard input closes (or the process is interrupted).
+//! It prints its base URL, its secret key and the ids of the users it holds, one labelled line
+//! each, then serves until it gets SIGINT or SIGTERM (or, when asked, until its standard input
+//! closes).
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clerk_moderation_conformance::emulator::Emulator;
+use clerk_moderation_conformance::emulator::{BulkUnknown, Emulator, Instance};
+use serde_json::Value;
 
 const USAGE: &str = "\
-Usage: clerk-emulator [--port N] [--seed N] [--rate-limit N] [--secret-key KEY]
+Usage: clerk-emulator [OPTIONS]
 
 Runs an emulator of Clerk's Backend API user-moderation endpoints on 127.0.0.1, and serves
-until standard input closes.
+until it gets SIGINT (Ctrl-C) or SIGTERM.
 
 Options:
-  --port N          port to listen on (default 0: a free port)
-  --seed N          normal users to seed (default 3); one banned and one locked user are
-                    seeded as well
-  --rate-limit N    requests per 10 seconds per key (default 1000; 0 turns the limit off)
-  --secret-key KEY  the secret key clients must send (default: a generated sk_test_ key)
-  -h, --help        print this help
+  --port N                    port to listen on (default 0: a free port)
+  --instance KIND             production (1000 requests per 10 s, key sk_live_...) or
+                              development (100 requests per 10 s, key sk_test_...);
+                              default development
+  --rate-limit N              requests per 10 seconds per key, overriding the instance's
+                              (0 turns the limit off)
+  --secret-key KEY            the secret key clients must send (default: a random key with
+                              the instance's prefix)
+  --seed N                    realistic users to create (default 5, or 0 with --users); every
+                              tenth from the second on is banned, from the third on locked
+  --users FILE                serve the users of FILE, a JSON array of Clerk User objects,
+                              exactly as given
+  --latency MS                wait this many milliseconds before every answer (default 0)
+  --bulk-unknown MODE         a bulk ban/unban with unknown ids: reject (404, nothing
+                              changes; the default) or skip (the known ids are acted on, the
+                              unknown left out of the answer)
+  --read-timeout SECS         a request head or body slower than this is cut (default 30)
+  --exit-on-stdin-close       also stop when standard input closes
+  -h, --help                  print this help
 
-Output (one line each):
+Output, on standard output, one line each, before the first request is served:
   base_url <url>
   secret_key <key>
-  user <id>
-  banned_user <id>
-  locked_user <id>
+  user <id>            a user neither banned nor locked
+  banned_user <id>     a banned user
+  locked_user <id>     a locked user
 ";
 
 struct Args {
     port: u16,
-    seed: usize,
-    rate_limit: u32,
+    instance: Instance,
+    rate_limit: Option<u32>,
     secret_key: Option<String>,
+    seed: Option<usize>,
+    users: Option<String>,
+    latency_ms: u64,
+    bulk_unknown: BulkUnknown,
+    read_timeout_secs: u64,
+    exit_on_stdin_close: bool,
+}
+
+fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{name}: {value:?} is not a valid number"))
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
     let mut parsed = Args {
         port: 0,
-        seed: 3,
-        rate_limit: 1000,
+        instance: Instance::Development,
+        rate_limit: None,
         secret_key: None,
+        seed: None,
+        users: None,
+        latency_ms: 0,
+        bulk_unknown: BulkUnknown::Reject,
+        read_timeout_secs: 30,
+        exit_on_stdin_close: false,
     };
     while let Some(arg) = args.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -52,34 +85,81 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, St
             }
             _ => (arg, None),
         };
-        if name == "-h" || name == "--help" {
-            return Ok(None);
-        }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        let number_error = |v: &str| format!("{name}: {v:?} is not a valid number");
         match name.as_str() {
-            "--port" => {
-                let v = value()?;
-                parsed.port = v.parse().map_err(|_| number_error(&v))?;
+            "-h" | "--help" => return Ok(None),
+            "--exit-on-stdin-close" => {
+                parsed.exit_on_stdin_close = true;
+                continue;
             }
-            "--seed" => {
-                let v = value()?;
-                parsed.seed = v.parse().map_err(|_| number_error(&v))?;
+            _ => {}
+        }
+        let value = inline
+            .or_else(|| args.next())
+            .ok_or_else(|| format!("{name} needs a value"))?;
+        match name.as_str() {
+            "--port" => parsed.port = number(&name, &value)?,
+            "--rate-limit" => parsed.rate_limit = Some(number(&name, &value)?),
+            "--seed" => parsed.seed = Some(number(&name, &value)?),
+            "--latency" => parsed.latency_ms = number(&name, &value)?,
+            "--read-timeout" => {
+                parsed.read_timeout_secs = number(&name, &value)?;
+                if parsed.read_timeout_secs == 0 {
+                    return Err("--read-timeout must be at least 1 second".into());
+                }
             }
-            "--rate-limit" => {
-                let v = value()?;
-                parsed.rate_limit = v.parse().map_err(|_| number_error(&v))?;
+            "--secret-key" => parsed.secret_key = Some(value),
+            "--users" => parsed.users = Some(value),
+            "--instance" => {
+                parsed.instance = match value.as_str() {
+                    "production" => Instance::Production,
+                    "development" => Instance::Development,
+                    _ => {
+                        return Err(format!(
+                            "--instance: {value:?} is not production or development"
+                        ));
+                    }
+                }
             }
-            "--secret-key" => parsed.secret_key = Some(value()?),
+            "--bulk-unknown" => {
+                parsed.bulk_unknown = match value.as_str() {
+                    "reject" => BulkUnknown::Reject,
+                    "skip" => BulkUnknown::Skip,
+                    _ => return Err(format!("--bulk-unknown: {value:?} is not reject or skip")),
+                }
+            }
             _ => return Err(format!("unknown argument {name:?}")),
         }
     }
     Ok(Some(parsed))
+}
+
+/// The users of a `--users` file: a JSON array of objects, each with a string `"id"`.
+fn read_users(path: &str) -> Result<Vec<Value>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--users {path}: {e}"))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| format!("--users {path}: not JSON: {e}"))?;
+    let Value::Array(users) = value else {
+        return Err(format!("--users {path}: not a JSON array"));
+    };
+    for (i, user) in users.iter().enumerate() {
+        if !user.get("id").is_some_and(Value::is_string) {
+            return Err(format!(
+                "--users {path}: item {i} is not an object with a string \"id\""
+            ));
+        }
+    }
+    Ok(users)
+}
+
+/// `user`, `banned_user` or `locked_user`, from the user's state.
+fn label(user: &Value) -> &'static str {
+    if user["banned"] == true {
+        "banned_user"
+    } else if user["locked"] == true {
+        "locked_user"
+    } else {
+        "user"
+    }
 }
 
 fn main() -> ExitCode {
@@ -94,12 +174,25 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let users = match args.users.as_deref().map(read_users).transpose() {
+        Ok(users) => users,
+        Err(message) => {
+            eprintln!("clerk-emulator: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let seed = args.seed.unwrap_or(if users.is_some() { 0 } else { 5 });
 
-    let mut builder = Emulator::builder().port(args.port);
-    builder = if args.rate_limit == 0 {
-        builder.no_rate_limit()
-    } else {
-        builder.rate_limit(args.rate_limit, Duration::from_secs(10))
+    let mut builder = Emulator::builder()
+        .port(args.port)
+        .instance(args.instance)
+        .latency(Duration::from_millis(args.latency_ms))
+        .read_timeout(Duration::from_secs(args.read_timeout_secs))
+        .bulk_unknown(args.bulk_unknown);
+    builder = match args.rate_limit {
+        None => builder,
+        Some(0) => builder.no_rate_limit(),
+        Some(n) => builder.rate_limit(n, Duration::from_secs(10)),
     };
     if let Some(key) = args.secret_key {
         builder = builder.secret_key(key);
@@ -112,19 +205,23 @@ fn main() -> ExitCode {
         }
     };
 
-    let users = emulator.seed(args.seed);
-    let banned = emulator.seed_banned_user();
-    let locked = emulator.seed_locked_user();
-    let mut out = io::stdout().lock();
+    let mut ids: Vec<String> = users
+        .unwrap_or_default()
+        .into_iter()
+        .map(|user| emulator.insert_user(user))
+        .collect();
+    ids.extend(emulator.seed_realistic(seed));
     let mut lines = format!(
         "base_url {}\nsecret_key {}\n",
         emulator.base_url(),
         emulator.secret_key()
     );
-    for id in &users {
-        lines.push_str(&format!("user {id}\n"));
+    for id in &ids {
+        if let Some(user) = emulator.user(id) {
+            lines.push_str(&format!("{} {id}\n", label(&user)));
+        }
     }
-    lines.push_str(&format!("banned_user {banned}\nlocked_user {locked}\n"));
+    let mut out = io::stdout().lock();
     if out
         .write_all(lines.as_bytes())
         .and_then(|()| out.flush())
@@ -134,17 +231,64 @@ fn main() -> ExitCode {
     }
     drop(out);
 
-    // Serve until standard input reaches its end (or fails); Ctrl-C ends the process.
-    let mut sink = [0_u8; 1024];
-    let mut stdin = io::stdin().lock();
-    loop {
-        match stdin.read(&mut sink) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => break,
+    let stopped_by = wait_for_stop(args.exit_on_stdin_close);
+    emulator.shutdown();
+    match stopped_by {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("clerk-emulator: cannot wait for signals: {err}");
+            ExitCode::FAILURE
         }
     }
-    emulator.shutdown();
-    ExitCode::SUCCESS
+}
+
+/// Blocks until SIGINT or SIGTERM (Ctrl-C elsewhere than Unix), or the end of standard input
+/// when `stdin_too`.
+fn wait_for_stop(stdin_too: bool) -> io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let (stdin_closed_tx, stdin_closed) = tokio::sync::oneshot::channel::<()>();
+        if stdin_too {
+            // A plain thread: tokio's stdin would keep the runtime from shutting down.
+            std::thread::spawn(move || {
+                let mut sink = [0_u8; 1024];
+                let mut stdin = io::stdin().lock();
+                loop {
+                    match stdin.read(&mut sink) {
+                        Ok(0) => break,
+                        Ok(_) => {}
+                        Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                        Err(_) => break,
+                    }
+                }
+                let _ = stdin_closed_tx.send(());
+            });
+        }
+        let stdin_closed = async {
+            if stdin_too {
+                let _ = stdin_closed.await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            result = terminated() => result,
+            () = stdin_closed => Ok(()),
+        }
+    })
+}
+
+#[cfg(unix)]
+async fn terminated() -> io::Result<()> {
+    let mut signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    signal.recv().await;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+async fn terminated() -> io::Result<()> {
+    std::future::pending().await
 }

@@ -18,7 +18,11 @@
 //! emulator.shutdown();
 //! ```
 //!
-//! Every request is checked in this order:
+//! Before anything else, the server reads the request within its limits: a head slower than the
+//! read timeout (30 s by default) closes the connection; a body slower than it gets 408
+//! `request_timeout`; a body over [`MAX_REQUEST_BODY`] gets 413 `request_body_too_large`
+//! (both close the connection). The body of a request without the emulator's key is read and
+//! thrown away, never kept. Then every request is checked in this order:
 //!
 //! 1. the next queued [`Fault`], if any (one per request, first in first out);
 //! 2. `Authorization: Bearer <secret key>`: 401 `authentication_invalid` when missing or
@@ -27,29 +31,45 @@
 //!    400 `api_version_invalid`;
 //! 4. the rate limit of the key: 429 `too_many_requests` with `Retry-After` (seconds);
 //! 5. the route: 404 `resource_not_found` for an unknown one, 405 for a wrong method, 400 or
-//!    422 for a malformed body;
+//!    422 for a malformed body; `GET /v1/users` and `GET /v1/users/count` check their query
+//!    parameters (422 `form_param_format_invalid` or `form_param_value_invalid` with
+//!    `meta.param_name`) and answer a JSON array of users or `{"object":"total_count",…}`;
 //! 6. bulk size: 1 to 50 ids, else 400 `bulk_size_exceeded`;
-//! 7. the users: 404 `resource_not_found` when any of them does not exist (nothing changes).
+//! 7. the users: 404 `resource_not_found` when one does not exist (nothing changes); a bulk
+//!    request with unknown ids is refused that way too, or, with [`BulkUnknown::Skip`], acts on
+//!    the known ids and leaves the others out of its answer.
 //!
 //! Every error body is `{"errors":[{"message","long_message","code","meta"}],"clerk_trace_id"}`
-//! and comes with a `Clerk-Trace-Id` header; successes are 200 with
-//! `Content-Type: application/json; charset=utf-8`.
+//! and comes with a `Clerk-Trace-Id` header (random per emulator); every JSON answer has
+//! `Content-Type: application/json`, exactly, as Clerk's.
+//!
+//! Memory stays bounded whatever callers do: at most [`MAX_CONNECTIONS`] connections at once
+//! (each with a 64 KiB read buffer at most), request bodies of at most [`MAX_REQUEST_BODY`],
+//! 32 MiB of bodies in flight in all, and a request log of at most [`MAX_RECORDED_REQUESTS`]
+//! entries and [`MAX_RECORDED_BYTES`] bytes.
 
+mod list;
+mod log;
+mod options;
+mod random;
 mod server;
 mod state;
 mod users;
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use http::{HeaderMap, Method, Request, Response};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use state::{RateLimit, Shared};
-use users::{LOCKOUT_SECONDS, splitmix64};
+pub use log::{MAX_RECORDED_BYTES, MAX_RECORDED_REQUESTS};
+pub use options::{BulkUnknown, EmulatorBuilder, Instance};
+pub use server::{MAX_CONNECTIONS, MAX_REQUEST_BODY};
+use state::Shared;
+use users::LOCKOUT_SECONDS;
 
 /// A fault the emulator applies to one request instead of (or on top of) its normal answer.
 ///
@@ -112,111 +132,23 @@ pub struct RecordedRequest {
     pub path: String,
     /// The headers.
     pub headers: HeaderMap,
-    /// The body.
+    /// The body; empty when the request did not carry the emulator's key (such bodies are read
+    /// and discarded, never kept), when it was over [`MAX_REQUEST_BODY`] or too slow, or when
+    /// it alone was larger than the log's byte limit.
     pub body: Vec<u8>,
 }
 
-/// Configures and starts an [`Emulator`].
-#[derive(Debug, Clone)]
-pub struct EmulatorBuilder {
-    port: u16,
-    secret_key: Option<String>,
-    rate_limit: Option<RateLimit>,
-    path_prefix: String,
-}
-
-impl Default for EmulatorBuilder {
-    fn default() -> Self {
-        Self {
-            port: 0,
-            secret_key: None,
-            rate_limit: Some(RateLimit {
-                requests: 1000,
-                window: Duration::from_secs(10),
-            }),
-            path_prefix: String::new(),
-        }
+impl RecordedRequest {
+    /// What this entry costs the log, roughly: its bytes and a fixed overhead per header and
+    /// per entry, as counted against [`MAX_RECORDED_BYTES`].
+    pub fn approximate_size(&self) -> usize {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 64)
+            .sum();
+        256 + self.path.len() + headers + self.body.len()
     }
-}
-
-impl EmulatorBuilder {
-    /// The port to listen on, on `127.0.0.1`; 0 (the default) picks a free one.
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// The secret key clients must send. The default is `sk_test_emulator_` and 16 hex digits
-    /// derived from the port and the start time.
-    pub fn secret_key(mut self, key: impl Into<String>) -> Self {
-        self.secret_key = Some(key.into());
-        self
-    }
-
-    /// A fixed-window rate limit per key: at most `requests` per `window`. The default is
-    /// Clerk's production limit, 1000 requests per 10 seconds.
-    pub fn rate_limit(mut self, requests: u32, window: Duration) -> Self {
-        self.rate_limit = Some(RateLimit { requests, window });
-        self
-    }
-
-    /// No rate limit at all.
-    pub fn no_rate_limit(mut self) -> Self {
-        self.rate_limit = None;
-        self
-    }
-
-    /// A path before `/v1` (as when the base URL has a path, e.g. behind a proxy): with
-    /// `"/clerk"` the routes are `/clerk/v1/users/…`, and [`Emulator::base_url`] ends in
-    /// `/clerk`.
-    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.path_prefix = prefix.into();
-        self
-    }
-
-    /// Binds the socket and starts the server thread.
-    pub fn start(self) -> std::io::Result<Emulator> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let secret_key = self
-            .secret_key
-            .unwrap_or_else(|| default_secret_key(addr.port()));
-        let shared = Arc::new(Shared::new(secret_key, &self.path_prefix, self.rate_limit));
-        let base_url = format!("http://{addr}{}", shared.decoder.prefix());
-
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let listener = {
-            let _guard = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
-        };
-        let (shutdown_tx, shutdown_rx) = oneshot::channel();
-        let thread_shared = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name(format!("clerk-emulator-{}", addr.port()))
-            .spawn(move || {
-                runtime.block_on(server::accept_loop(listener, thread_shared, shutdown_rx));
-                // Drops every connection task (and so its socket) at once.
-                runtime.shutdown_timeout(Duration::from_secs(1));
-            })?;
-        Ok(Emulator {
-            shared,
-            addr,
-            base_url,
-            shutdown: Some(shutdown_tx),
-            thread: Some(thread),
-        })
-    }
-}
-
-fn default_secret_key(port: u16) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let mut state = nanos ^ (u64::from(port) << 48);
-    format!("sk_test_emulator_{:016x}", splitmix64(&mut state))
 }
 
 /// A running emulator. Dropping it (or [`Emulator::shutdown`]) stops the server, closes every
@@ -238,8 +170,9 @@ impl std::fmt::Debug for Emulator {
 }
 
 impl Emulator {
-    /// Starts an emulator with the defaults: a free port, a generated `sk_test_` key, Clerk's
-    /// production rate limit, no path prefix.
+    /// Starts an emulator with the defaults: a free port, a generated `sk_test_` key, 1000
+    /// requests per 10 s (Clerk's production limit, so that tests can go fast), no path
+    /// prefix, no latency, bulk requests with unknown ids rejected.
     pub fn start() -> std::io::Result<Self> {
         EmulatorBuilder::default().start()
     }
@@ -292,6 +225,17 @@ impl Emulator {
     /// Creates `n` normal users and returns their ids, in creation order.
     pub fn seed(&self, n: usize) -> Vec<String> {
         (0..n).map(|_| self.seed_user(None)).collect()
+    }
+
+    /// Creates `n` realistic users and returns their ids, in creation order: varied names,
+    /// email addresses on reserved example domains, usernames (some missing), some external
+    /// ids, creation times spread over the year before the emulator's epoch (2024-05-28), last
+    /// sign-in and activity times after that (some never signed in). Every tenth user from the
+    /// second on is banned, and every tenth from the third on is locked, so three or more
+    /// users include both. The users are the same in every emulator; their ids too, for a
+    /// fresh emulator.
+    pub fn seed_realistic(&self, n: usize) -> Vec<String> {
+        self.shared.seed_realistic(n)
     }
 
     /// Inserts (or replaces) a user given as a whole JSON object, exactly as it should be
@@ -347,7 +291,8 @@ impl Emulator {
     // ---- request log and rate limit ----------------------------------------------------------
 
     /// The requests received so far (faulted ones included), in arrival order: the newest
-    /// 10 000, so that a long-running emulator does not grow without bound.
+    /// [`MAX_RECORDED_REQUESTS`] within [`MAX_RECORDED_BYTES`], so that a long-running emulator
+    /// does not grow without bound.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()
     }
@@ -357,8 +302,8 @@ impl Emulator {
         self.shared.clear_requests();
     }
 
-    /// How many requests were received since the log was last cleared (all of them, even past
-    /// the 10 000 the log keeps).
+    /// How many requests were received since the log was last cleared (all of them, even those
+    /// the log no longer keeps).
     pub fn request_count(&self) -> usize {
         self.shared.request_count()
     }
@@ -372,17 +317,23 @@ impl Emulator {
 
     /// Answers a request without the network, as the server would without a fault: it is
     /// recorded, checked (key, version, rate limit) and applied to the users. Queued faults are
-    /// left for the server. `req`'s URI may be a bare path (`/v1/users/…`) or absolute.
+    /// left for the server, and there is no latency. `req`'s URI may be a bare path
+    /// (`/v1/users/…`) or absolute.
     pub fn handle(&self, req: &Request<Vec<u8>>) -> Response<Vec<u8>> {
         let path = req
             .uri()
             .path_and_query()
             .map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+        let authenticated = self.shared.is_authenticated(req.headers());
         self.shared.record(RecordedRequest {
             method: req.method().clone(),
             path: path.clone(),
             headers: req.headers().clone(),
-            body: req.body().clone(),
+            body: if authenticated {
+                req.body().clone()
+            } else {
+                Vec::new()
+            },
         });
         self.shared
             .respond(req.method(), &path, req.headers(), req.body())

@@ -9,14 +9,20 @@ use http::header::{ALLOW, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use http::{HeaderMap, Method, Response, StatusCode};
 use serde_json::{Value, json};
 
+use super::list::{self, ParamError};
+use super::log::RequestLog;
+use super::options::BulkUnknown;
+use super::random::{fresh_seed, splitmix64};
 use super::users::{self, BASE_TIMESTAMP_MS, LOCKOUT_SECONDS, VERIFICATION_ATTEMPTS};
 use super::{Fault, RecordedRequest};
-use crate::decoder::{DecodeError, DecodedOperation, Decoder, parse_bearer};
+use crate::decoder::{DecodeError, DecodedOperation, Decoder, QueryParams, parse_bearer};
 
 /// Bulk operations take 1 to this many ids.
 pub(crate) const MAX_BULK_IDS: usize = 50;
 
-pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+/// Exactly what Clerk sends: the official JS SDK reads a body as JSON only on this exact value
+/// (a `; charset=utf-8` after it makes the SDK hand back a string).
+pub(crate) const JSON_CONTENT_TYPE: &str = "application/json";
 
 /// A fixed-window rate limit.
 #[derive(Debug, Clone, Copy)]
@@ -31,21 +37,26 @@ struct Window {
     count: u32,
 }
 
-/// The most requests the log keeps: a long-running emulator (a benchmark, a shared test server)
-/// must not grow without bound. The count of requests received goes on past it.
-pub(crate) const MAX_RECORDED_REQUESTS: usize = 10_000;
+/// What the builder decided, fixed for the emulator's life.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) secret_key: String,
+    pub(crate) prefix: String,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) bulk_unknown: BulkUnknown,
+    pub(crate) latency: Duration,
+    pub(crate) read_timeout: Duration,
+}
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Inner {
     users: HashMap<String, Value>,
     user_counter: u64,
     clock_ms: i64,
-    trace_counter: u64,
+    /// Random per emulator, so trace ids differ between processes and runs.
+    trace_state: u64,
     faults: VecDeque<Fault>,
-    /// The newest [`MAX_RECORDED_REQUESTS`] requests.
-    requests: VecDeque<RecordedRequest>,
-    /// Requests received since the log was last cleared, the dropped ones included.
-    requests_received: usize,
+    log: RequestLog,
     windows: HashMap<String, Window>,
 }
 
@@ -55,6 +66,9 @@ pub(crate) struct Shared {
     pub(crate) secret_key: String,
     pub(crate) decoder: Decoder,
     pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) bulk_unknown: BulkUnknown,
+    pub(crate) latency: Duration,
+    pub(crate) read_timeout: Duration,
     inner: Mutex<Inner>,
 }
 
@@ -62,14 +76,22 @@ pub(crate) struct Shared {
 const USER_ID_SALT: u64 = 0x7573_6572;
 
 impl Shared {
-    pub(crate) fn new(secret_key: String, prefix: &str, rate_limit: Option<RateLimit>) -> Self {
+    pub(crate) fn new(settings: Settings) -> Self {
         Self {
-            secret_key,
-            decoder: Decoder::with_prefix(prefix),
-            rate_limit,
+            secret_key: settings.secret_key,
+            decoder: Decoder::with_prefix(&settings.prefix),
+            rate_limit: settings.rate_limit,
+            bulk_unknown: settings.bulk_unknown,
+            latency: settings.latency,
+            read_timeout: settings.read_timeout,
             inner: Mutex::new(Inner {
+                users: HashMap::new(),
+                user_counter: 0,
                 clock_ms: BASE_TIMESTAMP_MS,
-                ..Inner::default()
+                trace_state: fresh_seed(),
+                faults: VecDeque::new(),
+                log: RequestLog::default(),
+                windows: HashMap::new(),
             }),
         }
     }
@@ -84,25 +106,26 @@ impl Shared {
     /// Creates a normal user (with `id`, or a generated one) and returns its id.
     pub(crate) fn seed_user(&self, id: Option<&str>, edit: impl FnOnce(&mut Value)) -> String {
         let mut inner = self.lock();
-        inner.user_counter += 1;
-        let n = inner.user_counter;
-        let id = match id {
-            Some(id) => id.to_owned(),
-            None => {
-                let mut attempt = n;
-                loop {
-                    let candidate = users::clerk_id("user_", USER_ID_SALT, attempt);
-                    if !inner.users.contains_key(&candidate) {
-                        break candidate;
-                    }
-                    attempt = attempt.wrapping_add(1 << 32);
-                }
-            }
-        };
+        let (n, generated) = inner.next_user_id();
+        let id = id.map_or(generated, str::to_owned);
         let mut user = users::seeded_user(&id, n);
         edit(&mut user);
         inner.users.insert(id.clone(), user);
         id
+    }
+
+    /// Creates `count` realistic users and returns their ids, in creation order.
+    pub(crate) fn seed_realistic(&self, count: usize) -> Vec<String> {
+        let mut inner = self.lock();
+        (0..count)
+            .map(|_| {
+                let (n, id) = inner.next_user_id();
+                // 0-based, so that the first user of a fresh emulator is a plain one.
+                let user = users::realistic_user(&id, n - 1);
+                inner.users.insert(id.clone(), user);
+                id
+            })
+            .collect()
     }
 
     pub(crate) fn insert_user(&self, id: String, user: Value) {
@@ -142,40 +165,37 @@ impl Shared {
     }
 
     pub(crate) fn record(&self, request: RecordedRequest) {
-        let mut inner = self.lock();
-        if inner.requests.len() == MAX_RECORDED_REQUESTS {
-            inner.requests.pop_front();
-        }
-        inner.requests.push_back(request);
-        inner.requests_received += 1;
+        self.lock().log.push(request);
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.iter().cloned().collect()
+        self.lock().log.requests()
     }
 
     pub(crate) fn clear_requests(&self) {
-        let mut inner = self.lock();
-        inner.requests.clear();
-        inner.requests_received = 0;
+        self.lock().log.clear();
     }
 
     pub(crate) fn request_count(&self) -> usize {
-        self.lock().requests_received
+        self.lock().log.received()
     }
 
     pub(crate) fn reset_rate_limits(&self) {
         self.lock().windows.clear();
     }
 
-    /// A fresh trace id: 32 hex digits, like Clerk's.
+    /// A fresh trace id: 32 hex digits, like Clerk's, from a sequence that starts at a random
+    /// point in every emulator.
     pub(crate) fn next_trace_id(&self) -> String {
         let mut inner = self.lock();
-        inner.trace_counter += 1;
-        let mut state = inner.trace_counter;
-        let hi = users::splitmix64(&mut state);
-        let lo = users::splitmix64(&mut state);
+        let hi = splitmix64(&mut inner.trace_state);
+        let lo = splitmix64(&mut inner.trace_state);
         format!("{hi:016x}{lo:016x}")
+    }
+
+    /// Whether `headers` carry this emulator's key. Bodies of other requests are not kept.
+    pub(crate) fn is_authenticated(&self, headers: &HeaderMap) -> bool {
+        bearer(headers) == Some(self.secret_key.as_str())
     }
 
     /// Counts a request against `key`'s window; `Some(retry_after_secs)` when over the limit.
@@ -213,17 +233,39 @@ impl Shared {
         message: &str,
         long_message: &str,
     ) -> Response<Vec<u8>> {
+        self.error_response_with_meta(status, code, message, long_message, json!({}))
+    }
+
+    fn error_response_with_meta(
+        &self,
+        status: StatusCode,
+        code: &str,
+        message: &str,
+        long_message: &str,
+        meta: Value,
+    ) -> Response<Vec<u8>> {
         let trace_id = self.next_trace_id();
         let body = json!({
             "errors": [{
                 "message": message,
                 "long_message": long_message,
                 "code": code,
-                "meta": {},
+                "meta": meta,
             }],
             "clerk_trace_id": trace_id,
         });
         json_response(status, &body, &trace_id)
+    }
+
+    /// A 422 for a query parameter, with `meta.param_name` as Clerk sends it.
+    fn param_error(&self, error: &ParamError) -> Response<Vec<u8>> {
+        self.error_response_with_meta(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            error.code,
+            "is invalid",
+            &error.long_message,
+            json!({ "param_name": error.param }),
+        )
     }
 
     fn ok_response(&self, body: &Value) -> Response<Vec<u8>> {
@@ -266,11 +308,7 @@ impl Shared {
         body: &[u8],
     ) -> Response<Vec<u8>> {
         // Authentication.
-        let token = match headers.get(http::header::AUTHORIZATION) {
-            None => None,
-            Some(value) => value.to_str().ok().and_then(parse_bearer),
-        };
-        let Some(token) = token else {
+        let Some(token) = bearer(headers) else {
             return self.error_response(
                 StatusCode::UNAUTHORIZED,
                 "authentication_invalid",
@@ -305,11 +343,17 @@ impl Shared {
             return self.too_many_requests(retry_after);
         }
 
-        // Route. Clerk ignores query strings on these routes; so does the emulator.
-        let path = path_and_query
+        // Route. Clerk ignores query strings on the moderation routes; so does the emulator.
+        let (path, query) = path_and_query
             .split_once('?')
-            .map_or(path_and_query, |(path, _)| path);
+            .unwrap_or((path_and_query, ""));
         let operation = match self.decoder.decode_route(method, path, body) {
+            Ok(DecodedOperation::ListUsers(_)) => {
+                return self.list_users(&QueryParams::parse(query));
+            }
+            Ok(DecodedOperation::CountUsers(_)) => {
+                return self.count_users(&QueryParams::parse(query));
+            }
             Ok(operation) => operation,
             Err(err) => return self.decode_error_response(&err),
         };
@@ -330,6 +374,26 @@ impl Shared {
         match self.apply(&operation) {
             Some(body) => self.ok_response(&body),
             None => self.not_found(),
+        }
+    }
+
+    fn list_users(&self, params: &QueryParams) -> Response<Vec<u8>> {
+        let page = list::parse_filter(params)
+            .and_then(|filter| Ok((filter, list::parse_page(params)?)))
+            .and_then(|(filter, page)| list::list(&self.lock().users, &filter, &page));
+        match page {
+            Ok(users) => self.ok_response(&Value::Array(users)),
+            Err(error) => self.param_error(&error),
+        }
+    }
+
+    fn count_users(&self, params: &QueryParams) -> Response<Vec<u8>> {
+        match list::parse_filter(params) {
+            Ok(filter) => {
+                let total = list::count(&self.lock().users, &filter);
+                self.ok_response(&json!({ "object": "total_count", "total_count": total }))
+            }
+            Err(error) => self.param_error(&error),
         }
     }
 
@@ -372,18 +436,13 @@ impl Shared {
                 "is invalid",
                 &detail,
             ),
-            DecodeError::UnknownField { .. } => self.error_response(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "form_param_unknown",
-                "is unknown",
-                &detail,
-            ),
             // Unknown routes, undecodable ids and anything new: nothing is there.
             _ => self.not_found(),
         }
     }
 
-    /// Applies the operation; `None` when a user does not exist (nothing is changed then).
+    /// Applies the operation; `None` when a user does not exist (nothing is changed then), or,
+    /// for a bulk request under [`BulkUnknown::Reject`], when any of them does not.
     fn apply(&self, operation: &DecodedOperation) -> Option<Value> {
         let mut inner = self.lock();
         match operation {
@@ -396,16 +455,17 @@ impl Shared {
                 inner.change(id, change)
             }
             DecodedOperation::BanUsers(ids) | DecodedOperation::UnbanUsers(ids) => {
-                if ids.iter().any(|id| !inner.users.contains_key(id)) {
+                let all_known = ids.iter().all(|id| inner.users.contains_key(id));
+                if !all_known && self.bulk_unknown == BulkUnknown::Reject {
                     return None;
                 }
                 let change = Change::of(operation)?;
-                let users = ids
-                    .iter()
-                    .map(|id| inner.change(id, change))
-                    .collect::<Option<Vec<Value>>>()?;
-                Some(Value::Array(users))
+                // Under `Skip`, `change` gives `None` for the unknown ids, which are left out.
+                let users = ids.iter().filter_map(|id| inner.change(id, change));
+                Some(Value::Array(users.collect()))
             }
+            // Answered before `apply`; nothing to change.
+            _ => None,
         }
     }
 }
@@ -431,6 +491,20 @@ impl Change {
 }
 
 impl Inner {
+    /// The next user number and a generated id not in use yet.
+    fn next_user_id(&mut self) -> (u64, String) {
+        self.user_counter += 1;
+        let n = self.user_counter;
+        let mut attempt = n;
+        loop {
+            let candidate = users::clerk_id("user_", USER_ID_SALT, attempt);
+            if !self.users.contains_key(&candidate) {
+                return (n, candidate);
+            }
+            attempt = attempt.wrapping_add(1 << 32);
+        }
+    }
+
     /// Applies `change` to user `id`, bumps `updated_at`, and returns the new user.
     fn change(&mut self, id: &str, change: Change) -> Option<Value> {
         let clock = self.clock_ms;
@@ -463,6 +537,14 @@ impl Inner {
         }
         Some(user.clone())
     }
+}
+
+/// The token of the `Authorization: Bearer` header, if there is one of that form.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(parse_bearer)
 }
 
 fn json_response(status: StatusCode, body: &Value, trace_id: &str) -> Response<Vec<u8>> {
@@ -526,11 +608,21 @@ mod tests {
 
     #[test]
     fn trace_ids_are_32_hex() {
-        let shared = Shared::new("sk_test_x".into(), "", None);
+        let settings = || Settings {
+            secret_key: "sk_test_x".into(),
+            prefix: String::new(),
+            rate_limit: None,
+            bulk_unknown: BulkUnknown::Reject,
+            latency: Duration::ZERO,
+            read_timeout: Duration::from_secs(1),
+        };
+        let shared = Shared::new(settings());
         let a = shared.next_trace_id();
         let b = shared.next_trace_id();
         assert_eq!(a.len(), 32);
         assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
+        // Another emulator starts its sequence elsewhere.
+        assert_ne!(Shared::new(settings()).next_trace_id(), a);
     }
 }
