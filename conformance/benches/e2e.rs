@@ -39,7 +39,7 @@
 //! measurement, `E2E_PHASES` [seq,conc,rss].
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -56,11 +56,8 @@ use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-/// Clock ticks per second in `/proc/<pid>/stat` (`USER_HZ`, 100 on every Linux target).
-const CLOCK_TICKS: f64 = 100.0;
-
-/// How long the emulator gets to print its address, and to exit once its stdin closes.
-const EMULATOR_WAIT: Duration = Duration::from_secs(10);
+mod support;
+use support::{ChildGuard, EmulatorProcess, proc_cpu_secs, proc_status_kib};
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -129,129 +126,6 @@ impl Settings {
 
     fn max_time(&self) -> Duration {
         Duration::from_secs(self.max_secs)
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// /proc readings
-
-/// A `VmXxx:` line of `/proc/<pid>/status`, in KiB.
-fn proc_status_kib(pid: &str, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-}
-
-/// User plus system CPU time of a process so far, in seconds (all its threads).
-fn proc_cpu_secs(pid: &str) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / CLOCK_TICKS)
-}
-
-// ---------------------------------------------------------------------------------------------
-// The emulator, as a separate process
-
-/// A running `clerk-emulator` (with `--exit-on-stdin-close`): closing its stdin stops it;
-/// dropping this closes stdin, waits a little, then kills it. So the server never outlives the bench, even on a panic.
-struct EmulatorProcess {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    base_url: String,
-    secret_key: String,
-    users: Vec<String>,
-}
-
-impl EmulatorProcess {
-    fn spawn(users: usize) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clerk-emulator"))
-            .args([
-                "--port",
-                "0",
-                "--rate-limit",
-                "0",
-                "--exit-on-stdin-close",
-                "--seed",
-            ])
-            .arg(users.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the clerk-emulator binary starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let stdin = child.stdin.take();
-        // From here on, a panic drops the guard, which stops the process.
-        let mut emulator = Self {
-            child,
-            stdin,
-            base_url: String::new(),
-            secret_key: String::new(),
-            users: Vec::new(),
-        };
-        // Read its labelled lines on a thread, so a silent emulator cannot hang the bench.
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let deadline = Instant::now() + EMULATOR_WAIT;
-        // `--seed N` prints N user lines (`user`, `banned_user` or `locked_user`); any of them
-        // can be unbanned.
-        while emulator.users.len() < users {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = rx
-                .recv_timeout(left)
-                .expect("the emulator prints its address, key and users within 10 s");
-            match line.split_once(' ') {
-                Some(("base_url", v)) => emulator.base_url = v.to_owned(),
-                Some(("secret_key", v)) => emulator.secret_key = v.to_owned(),
-                Some(("user" | "banned_user" | "locked_user", v)) => {
-                    emulator.users.push(v.to_owned());
-                }
-                _ => {}
-            }
-        }
-        assert!(!emulator.base_url.is_empty(), "no base_url line");
-        assert!(!emulator.secret_key.is_empty(), "no secret_key line");
-        assert!(!emulator.users.is_empty(), "no user lines");
-        emulator
-    }
-
-    fn pid(&self) -> String {
-        self.child.id().to_string()
-    }
-
-    fn target(&self) -> Target {
-        Target::new(&self.base_url, &self.secret_key, &self.users)
-    }
-}
-
-impl Drop for EmulatorProcess {
-    fn drop(&mut self) {
-        // End of stdin: the emulator shuts down and exits.
-        drop(self.stdin.take());
-        let deadline = Instant::now() + EMULATOR_WAIT;
-        while Instant::now() < deadline {
-            match self.child.try_wait() {
-                Ok(Some(_)) => return,
-                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-                Err(_) => break,
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -727,9 +601,16 @@ fn measure(
     in_flight: usize,
     emulator_peak_kib: &mut u64,
 ) -> Sample {
-    let emulator = EmulatorProcess::spawn(settings.users);
+    let emulator = EmulatorProcess::spawn(
+        &["--rate-limit", "0", "--seed", &settings.users.to_string()],
+        settings.users,
+    );
     let server_pid = emulator.pid();
-    let clients = Arc::new(Clients::new(emulator.target()));
+    let clients = Arc::new(Clients::new(Target::new(
+        &emulator.base_url,
+        &emulator.secret_key,
+        &emulator.users,
+    )));
     if settings.warmup > 0 {
         run(
             runtime,
@@ -838,7 +719,10 @@ fn rss_phase(settings: &Settings) {
     );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for contender in Contender::RSS {
-        let emulator = EmulatorProcess::spawn(settings.users);
+        let emulator = EmulatorProcess::spawn(
+            &["--rate-limit", "0", "--seed", &settings.users.to_string()],
+            settings.users,
+        );
         let mut child = ChildGuard(
             Command::new(&exe)
                 .env("E2E_CHILD", contender.key())
@@ -887,24 +771,6 @@ fn rss_phase(settings: &Settings) {
         );
         drop(child);
         drop(emulator);
-    }
-}
-
-/// Kills the child process if it is still running when dropped.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            match self.0.try_wait() {
-                Ok(Some(_)) => return,
-                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-                Err(_) => break,
-            }
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
