@@ -1,7 +1,11 @@
 //! `ApiConfig`: where requests go and the headers every request carries.
 
+use std::env::VarError;
+use std::fmt;
+
 use http::HeaderValue;
 use http::uri::{Scheme, Uri};
+use percent_encoding::percent_decode_str;
 
 use crate::error::BuildError;
 use crate::secret_key::SecretKey;
@@ -10,6 +14,10 @@ use crate::secret_key::SecretKey;
 pub const DEFAULT_BASE_URL: &str = "https://api.clerk.com";
 /// The API version the official JavaScript SDK pins, sent as `Clerk-API-Version`.
 pub const DEFAULT_API_VERSION: &str = "2026-05-12";
+/// The variable [`ApiConfig::from_env`] reads the secret key from.
+pub const SECRET_KEY_VAR: &str = "CLERK_SECRET_KEY";
+/// The variable [`ApiConfig::from_env`] reads an optional base URL from.
+pub const API_URL_VAR: &str = "CLERK_API_URL";
 /// The default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("clerk-moderation/", env!("CARGO_PKG_VERSION"));
 
@@ -52,13 +60,84 @@ impl ApiConfig {
         }
     }
 
+    /// A config from the process environment: `CLERK_SECRET_KEY` (required) and
+    /// `CLERK_API_URL` (optional, with or without the trailing `/v1`; see
+    /// [`Self::with_base_url`]).
+    ///
+    /// Surrounding whitespace is trimmed (a key pasted from a CRLF `.env` file still works), and
+    /// a variable set to the empty string counts as unset. The error names the variable and
+    /// never shows its value. This is the only place the core reads the environment;
+    /// [`Self::from_lookup`] does the same from any source.
+    pub fn from_env() -> Result<Self, EnvError> {
+        Self::from_lookup(|name| std::env::var(name))
+    }
+
+    /// A config from the variables `lookup` gives, read as [`Self::from_env`] reads the
+    /// environment: for tests, and for keys kept in a secret store rather than the environment.
+    ///
+    /// ```
+    /// use clerk_moderation_core::{ApiConfig, EnvError};
+    /// use std::env::VarError;
+    ///
+    /// let config = ApiConfig::from_lookup(|name| match name {
+    ///     "CLERK_SECRET_KEY" => Ok("sk_test_abc".to_owned()),
+    ///     "CLERK_API_URL" => Ok("http://127.0.0.1:8080/v1".to_owned()),
+    ///     _ => Err(VarError::NotPresent),
+    /// })
+    /// .unwrap();
+    /// assert_eq!(config.base_url(), "http://127.0.0.1:8080/v1");
+    ///
+    /// let missing = ApiConfig::from_lookup(|_| Err(VarError::NotPresent)).unwrap_err();
+    /// assert_eq!(missing, EnvError::Missing { name: "CLERK_SECRET_KEY" });
+    /// assert_eq!(missing.to_string(), "CLERK_SECRET_KEY is not set");
+    /// ```
+    pub fn from_lookup(
+        mut lookup: impl FnMut(&str) -> Result<String, VarError>,
+    ) -> Result<Self, EnvError> {
+        let mut read = |name: &'static str| match lookup(name) {
+            Ok(value) => {
+                let value = value.trim();
+                Ok((!value.is_empty()).then(|| value.to_owned()))
+            }
+            Err(VarError::NotPresent) => Ok(None),
+            // The raw value inside `NotUnicode` may be the key: it is dropped here, unread.
+            Err(VarError::NotUnicode(_)) => Err(EnvError::NotUnicode { name }),
+        };
+        let invalid = |name| move |source| EnvError::Invalid { name, source };
+
+        let key = read(SECRET_KEY_VAR)?.ok_or(EnvError::Missing {
+            name: SECRET_KEY_VAR,
+        })?;
+        let mut config = Self::new(SecretKey::new(key).map_err(invalid(SECRET_KEY_VAR))?);
+        if let Some(url) = read(API_URL_VAR)? {
+            config = config.with_base_url(&url).map_err(invalid(API_URL_VAR))?;
+        }
+        Ok(config)
+    }
+
     /// Sends requests elsewhere: an emulator, a proxy, a regional endpoint.
     ///
-    /// Takes `http://` or `https://`, a host, an optional port and an optional path prefix;
-    /// `/v1` is appended. Refuses user info, a query and a fragment. Whether plain `http://` may
-    /// actually be used is for the transport to decide (the built-in ones allow it only for
-    /// loopback hosts, and only when switched on).
+    /// Takes `http://` or `https://`, a host, an optional port and an optional path prefix.
+    /// `/v1` is appended unless the path already ends in it, so `https://api.clerk.com` and
+    /// `https://api.clerk.com/v1` (as Clerk's docs write it) both send to
+    /// `https://api.clerk.com/v1/users/…`. Refuses user info, a query, a fragment and dot
+    /// segments (`.`, `..`, and their percent-encoded forms such as `%2e%2e`), which a server
+    /// or proxy may resolve into another path. Whether plain `http://` may actually be used is
+    /// for the transport to decide (the built-in ones allow it only for loopback hosts, and
+    /// only when switched on).
+    ///
+    /// ```
+    /// use clerk_moderation_core::{ApiConfig, SecretKey};
+    ///
+    /// let config = ApiConfig::new(SecretKey::new("sk_test_abc").unwrap());
+    /// let with_v1 = config.clone().with_base_url("https://api.clerk.com/v1").unwrap();
+    /// let without = config.clone().with_base_url("https://api.clerk.com").unwrap();
+    /// assert_eq!(with_v1.base_url(), "https://api.clerk.com/v1");
+    /// assert_eq!(without.base_url(), "https://api.clerk.com/v1");
+    /// assert!(config.with_base_url("https://proxy.example/%2e%2e/admin").is_err());
+    /// ```
     pub fn with_base_url(mut self, base_url: &str) -> Result<Self, BuildError> {
+        // Each reason reads after "invalid base URL: it".
         let invalid = |reason| BuildError::InvalidBaseUrl { reason };
         let uri: Uri = base_url
             .parse()
@@ -66,7 +145,7 @@ impl ApiConfig {
         let is_https = match uri.scheme() {
             Some(scheme) if *scheme == Scheme::HTTPS => true,
             Some(scheme) if *scheme == Scheme::HTTP => false,
-            Some(_) => return Err(invalid("scheme must be http or https")),
+            Some(_) => return Err(invalid("has a scheme other than http or https")),
             None => return Err(invalid("has no scheme")),
         };
         let authority = uri.authority().ok_or(invalid("has no host"))?;
@@ -80,17 +159,16 @@ impl ApiConfig {
             return Err(invalid("must not have a query or fragment"));
         }
         let path = uri.path().trim_end_matches('/');
-        if path
-            .split('/')
-            .any(|segment| segment == "." || segment == "..")
-        {
+        if path.split('/').any(is_dot_segment) {
             return Err(invalid("must not have dot segments in its path"));
         }
+        // The caller who wrote `…/v1` meant the API root, not a prefix before another `/v1`.
+        let prefix = path.strip_suffix("/v1").unwrap_or(path);
         self.base_url = format!(
             "{}://{}{}/v1",
             uri.scheme_str().unwrap_or("https"),
             authority,
-            path
+            prefix
         );
         self.is_https = is_https;
         Ok(self)
@@ -163,4 +241,75 @@ impl ApiConfig {
     pub fn user_agent(&self) -> &HeaderValue {
         &self.user_agent
     }
+}
+
+/// Why [`ApiConfig::from_env`] (or [`ApiConfig::from_lookup`]) could not make a config.
+///
+/// Its own type rather than a [`BuildError`] variant: it names the variable at fault, which a
+/// `BuildError` (a request refused before sending) has no place for, and it wraps the
+/// `BuildError` that refused a value as its [`source`](std::error::Error::source). No variant
+/// holds a variable's value, so neither `Display` nor `Debug` can show the key. New variants
+/// may come (more variables), hence `#[non_exhaustive]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EnvError {
+    /// A required variable is unset or empty.
+    Missing {
+        /// The variable, such as `CLERK_SECRET_KEY`.
+        name: &'static str,
+    },
+    /// A variable holds bytes that are not valid Unicode.
+    NotUnicode {
+        /// The variable.
+        name: &'static str,
+    },
+    /// A variable's value was refused; the source says why, without the value.
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What refused it.
+        source: BuildError,
+    },
+}
+
+impl EnvError {
+    /// The variable at fault.
+    pub fn variable(&self) -> &'static str {
+        match self {
+            Self::Missing { name } | Self::NotUnicode { name } | Self::Invalid { name, .. } => name,
+        }
+    }
+}
+
+impl fmt::Display for EnvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Its own level only: why a value was refused is the source's to say.
+        match self {
+            Self::Missing { name } => write!(f, "{name} is not set"),
+            Self::NotUnicode { name } => write!(f, "{name} is not valid Unicode"),
+            Self::Invalid { name, .. } => write!(f, "{name} is invalid"),
+        }
+    }
+}
+
+impl std::error::Error for EnvError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Invalid { source, .. } => Some(source),
+            Self::Missing { .. } | Self::NotUnicode { .. } => None,
+        }
+    }
+}
+
+/// Whether a path segment is `.` or `..` once its percent escapes are decoded: servers and
+/// proxies that decode before they normalise turn `%2e%2e` into a step up, like `..`.
+fn is_dot_segment(segment: &str) -> bool {
+    let decoded = percent_decode_str(segment);
+    // Anything longer than two bytes once decoded cannot be a dot segment; stop early rather
+    // than decode a long segment whole.
+    let mut bytes = decoded.take(3);
+    matches!(
+        (bytes.next(), bytes.next(), bytes.next()),
+        (Some(b'.'), None, None) | (Some(b'.'), Some(b'.'), None)
+    )
 }

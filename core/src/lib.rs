@@ -16,7 +16,10 @@ mod user_id;
 pub use http;
 
 pub use call::{Call, CallError, CallErrorKind, CallStep};
-pub use config::{ApiConfig, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_USER_AGENT};
+pub use config::{
+    API_URL_VAR, ApiConfig, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, EnvError,
+    SECRET_KEY_VAR,
+};
 pub use error::{
     ApiError, BuildError, ClerkError, ClerkErrors, DecodeError, ResponseError, RetryAfter,
     UnstructuredError, UserIdProblem,
