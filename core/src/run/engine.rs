@@ -367,9 +367,10 @@ impl Run {
             return;
         };
         let parsed = if unit.kind.answers_a_list() {
-            parse_json_response::<Vec<User>, B>(response)
+            // Boxed as parsed: a `User` is large, and each move of one is a copy.
+            parse_json_response::<Vec<Box<User>>, B>(response)
         } else {
-            parse_json_response::<User, B>(response).map(|user| vec![user])
+            parse_json_response::<Box<User>, B>(response).map(|user| vec![user])
         };
         match parsed {
             Ok(users) => self.on_users(unit, users),
@@ -506,7 +507,7 @@ impl Run {
 
     /// A 2xx with users: each user asked for is done (or, on a read, compared), each left out
     /// is not found.
-    fn on_users(&mut self, mut unit: Unit, users: Vec<User>) {
+    fn on_users(&mut self, mut unit: Unit, users: Vec<Box<User>>) {
         if unit.kind == UnitKind::Probe {
             self.on_probe_answer(unit, &users);
             return;
@@ -535,7 +536,7 @@ impl Run {
                 self.emit(index, outcome, requests);
             }
         } else {
-            let mut answered: Vec<Option<User>> = Vec::new();
+            let mut answered: Vec<Option<Box<User>>> = Vec::new();
             answered.resize_with(unit.users.len(), || None);
             let mut expected_at = 0;
             for user in users {
@@ -569,7 +570,7 @@ impl Run {
 
     /// The answer to a probe: users it left out do not exist; the bulk request goes again for
     /// the others alone.
-    fn on_probe_answer(&mut self, mut unit: Unit, users: &[User]) {
+    fn on_probe_answer(&mut self, mut unit: Unit, users: &[Box<User>]) {
         let cause = unit.last_failure.take().unwrap_or(FailureCause::TimedOut);
         let exists = |index: &u32| {
             let id = self.ids[*index as usize].as_str();
@@ -596,8 +597,7 @@ impl Run {
         }
     }
 
-    fn outcome_for(&self, kind: UnitKind, user: User) -> Outcome {
-        let user = Box::new(user);
+    fn outcome_for(&self, kind: UnitKind, user: Box<User>) -> Outcome {
         if !kind.reports_reads() || !self.action.changes_users() {
             Outcome::Done(user)
         } else if self.action.is_in_effect(&user) {
