@@ -14,9 +14,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use clerk_moderation_core::http::Response;
-use clerk_moderation_core::{
-    Action, ApiConfig, Pace, Run, RunOptions, RunStep, SecretKey, UserId,
-};
+use clerk_moderation_core::{Action, ApiConfig, Pace, Run, RunOptions, RunStep, SecretKey, UserId};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 #[allow(dead_code)]
@@ -72,7 +70,11 @@ fn answer(template: &Template, request: &http::Request<Vec<u8>>) -> Response<Vec
         }
         body.push(b']');
     } else {
-        let id = path.trim_start_matches("/v1/users/").split('/').next().expect("an id");
+        let id = path
+            .trim_start_matches("/v1/users/")
+            .split('/')
+            .next()
+            .expect("an id");
         template.write(id, &mut body);
     }
     Response::new(body)
@@ -117,7 +119,9 @@ fn timed_run(action: Action, ids: &[String], template: &Template) -> Duration {
 
 fn per_user(c: &mut Criterion) {
     let minimal = Template::new(&payloads::minimal_user());
-    let example = Template::new(include_bytes!("../tests/fixtures/webhook_user_created.json"));
+    let example = Template::new(include_bytes!(
+        "../tests/fixtures/webhook_user_created.json"
+    ));
     println!(
         "users: minimal {} bytes, example {} bytes",
         minimal.bytes.len(),

@@ -364,6 +364,17 @@ impl Run {
         self.stats.responses += 1;
         self.transport_failures_in_a_row = 0;
         let Some(unit) = flight.unit else {
+            // Its users were given up on at their deadline, but a fatal answer (the key revoked
+            // meanwhile, say) is still news for every request to come.
+            if !response.status().is_success() {
+                let mut error = crate::operation::response_error(&response);
+                if is_fatal(&error) {
+                    error.redact_secret(self.config.secret_key());
+                    self.stop(NotAttemptedReason::Fatal(Arc::new(FatalError::Response(
+                        error,
+                    ))));
+                }
+            }
             return;
         };
         let parsed = if unit.kind.answers_a_list() {
@@ -397,7 +408,14 @@ impl Run {
             return;
         };
         self.stats.transport_failures += 1;
+        let failure = failure.without_secret(self.config.secret_key().expose_secret().as_bytes());
+        let class = failure.class();
         let Some(unit) = flight.unit else {
+            if !class.is_transient() && class.was_not_sent() {
+                self.stop(NotAttemptedReason::Fatal(Arc::new(FatalError::Transport(
+                    failure,
+                ))));
+            }
             return;
         };
         self.transport_failures_in_a_row += 1;
@@ -593,7 +611,7 @@ impl Run {
         }
         if !found.is_empty() {
             let bulk = unit.continued_as(UnitKind::Bulk, found, cause);
-            self.ready.push_front(bulk);
+            self.queue_next(bulk);
         }
     }
 
@@ -719,7 +737,7 @@ impl Run {
         let held = unit.held_sibling.take();
         let users = std::mem::take(&mut unit.users);
         let probe = unit.continued_as(UnitKind::Probe, users, cause);
-        self.ready.push_front(probe);
+        self.queue_next(probe);
         if let Some(sibling) = held {
             self.release(*sibling);
         }
@@ -736,7 +754,7 @@ impl Run {
         let held = unit.held_sibling.take();
         let (mut first, second) = unit.halves(cause);
         first.held_sibling = Some(Box::new(second));
-        self.ready.push_front(first);
+        self.queue_next(first);
         if let Some(sibling) = held {
             // Its holder failed too: nothing is known about it any more; send it whole.
             self.release(*sibling);
@@ -754,7 +772,17 @@ impl Run {
         let cause = unit.last_failure.clone().unwrap_or(FailureCause::TimedOut);
         let (mut first, second) = unit.halves(cause);
         first.held_sibling = Some(Box::new(second));
-        self.ready.push_front(first);
+        self.queue_next(first);
+    }
+
+    /// Puts a unit first in line, or ends it if the run stopped: every unit goes through here
+    /// or [`Run::release`], so none can wait in a queue that will never be sent.
+    fn queue_next(&mut self, unit: Unit) {
+        if self.stopped.is_some() {
+            self.end_queued(unit);
+        } else {
+            self.ready.push_front(unit);
+        }
     }
 
     /// Puts a held unit back in line, or ends it if the run stopped.
