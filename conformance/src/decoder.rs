@@ -170,8 +170,9 @@ pub enum DecodeError {
     WrongMethod {
         /// The method received.
         method: Method,
-        /// The method the route takes.
-        allowed: Method,
+        /// The methods the path takes (`GET` and `POST` for `/v1/users/ban`: the user whose id
+        /// is `ban`, and the bulk ban).
+        allowed: Vec<Method>,
         /// The raw path as received.
         path: String,
     },
@@ -219,7 +220,10 @@ impl fmt::Display for DecodeError {
                 method,
                 allowed,
                 path,
-            } => write!(f, "{path:?} takes {allowed}, not {method}"),
+            } => {
+                let allowed: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+                write!(f, "{path:?} takes {}, not {method}", allowed.join(" or "))
+            }
             Self::UnexpectedQuery { query } => write!(f, "unexpected query string {query:?}"),
             Self::InvalidUserId { segment } => {
                 write!(f, "user id segment {segment:?} is empty or not UTF-8")
@@ -324,14 +328,14 @@ impl Decoder {
         let rest = path
             .strip_prefix(self.prefix.as_str())
             .ok_or_else(unknown)?;
-        let wrong_method = |allowed: Method| DecodeError::WrongMethod {
+        let wrong_method = |allowed: &[Method]| DecodeError::WrongMethod {
             method: method.clone(),
-            allowed,
+            allowed: allowed.to_vec(),
             path: path.to_owned(),
         };
         if rest == "/v1/users" {
             if *method != Method::GET {
-                return Err(wrong_method(Method::GET));
+                return Err(wrong_method(&[Method::GET]));
             }
             no_body(body)?;
             return Ok(DecodedOperation::ListUsers(QueryParams::default()));
@@ -354,9 +358,12 @@ impl Decoder {
                     DecodedOperation::UnbanUsers(ids)
                 })
             }
+            ["ban" | "unban"] if *method != Method::GET => {
+                Err(wrong_method(&[Method::GET, Method::POST]))
+            }
             [id] => {
                 if *method != Method::GET {
-                    return Err(wrong_method(Method::GET));
+                    return Err(wrong_method(&[Method::GET]));
                 }
                 let id = decode_id(id)?;
                 no_body(body)?;
@@ -364,7 +371,7 @@ impl Decoder {
             }
             [id, action @ ("unlock" | "unban" | "lock" | "ban")] => {
                 if *method != Method::POST {
-                    return Err(wrong_method(Method::POST));
+                    return Err(wrong_method(&[Method::POST]));
                 }
                 let id = decode_id(id)?;
                 no_body(body)?;
@@ -588,7 +595,7 @@ mod tests {
         // An encoded `ban` is a user id, and POST to a user is not a route.
         assert!(matches!(
             op(Method::POST, "/v1/users/%62an", b""),
-            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == Method::GET
+            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == [Method::GET]
         ));
         assert_eq!(
             op(Method::GET, "/v1/users/%62an", b""),
@@ -644,15 +651,15 @@ mod tests {
         }
         assert!(matches!(
             op(Method::GET, "/v1/users/u/ban", b""),
-            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == Method::POST
+            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == [Method::POST]
         ));
         assert!(matches!(
             op(Method::DELETE, "/v1/users/u", b""),
-            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == Method::GET
+            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == [Method::GET]
         ));
         assert!(matches!(
             op(Method::PUT, "/v1/users/ban", b""),
-            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == Method::GET
+            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == [Method::GET, Method::POST]
         ));
         assert!(matches!(
             op(Method::GET, "/v1/users/u?x=1", b""),
@@ -762,11 +769,11 @@ mod tests {
         );
         assert!(matches!(
             op(Method::POST, "/v1/users", b""),
-            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == Method::GET
+            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == [Method::GET]
         ));
         assert!(matches!(
             op(Method::POST, "/v1/users/count", b""),
-            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == Method::GET
+            Err(DecodeError::WrongMethod { allowed, .. }) if allowed == [Method::GET]
         ));
         assert_eq!(
             op(Method::GET, "/v1/users", b"x"),

@@ -186,9 +186,18 @@ fn bulk_size_limits() {
 
     let resp = call(&emulator, "POST", "/v1/users/ban", b"{\"user_ids\":");
     assert_eq!(resp.status, 400);
+    // The spec documents 400 for the bulk endpoints' bad bodies.
     let resp = call(&emulator, "POST", "/v1/users/ban", b"{}");
-    assert_eq!(resp.status, 422);
+    assert_eq!(resp.status, 400);
     assert_eq!(resp.error_code(), "form_param_missing");
+    let resp = call(
+        &emulator,
+        "POST",
+        "/v1/users/ban",
+        br#"{"user_ids":"user_1"}"#,
+    );
+    assert_eq!(resp.status, 400);
+    assert_eq!(resp.error_code(), "form_param_format_invalid");
 }
 
 // ---- checks -----------------------------------------------------------------------------------
@@ -291,6 +300,13 @@ fn not_found_and_method_not_allowed() {
 
     let resp = call(&emulator, "DELETE", "/v1/users/user_x", b"");
     assert_eq!(resp.status, 405);
+    assert_eq!(resp.header("allow"), Some("GET"));
+
+    // `/v1/users/ban` is the bulk ban (POST) and the user whose id is `ban` (GET).
+    let resp = call(&emulator, "OPTIONS", "/v1/users/ban", b"");
+    assert_eq!(resp.status, 405);
+    assert_eq!(resp.header("allow"), Some("GET, POST"));
+    let resp = call(&emulator, "PUT", "/v1/users/count", b"");
     assert_eq!(resp.header("allow"), Some("GET"));
 }
 

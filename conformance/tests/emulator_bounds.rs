@@ -277,19 +277,34 @@ fn memory_stays_bounded_under_slow_drip_bodies() {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_within_bound(&emulator, "slow drip bodies");
-    // Every connection was answered 408 (or closed) by now.
+    // Every connection was cut by now: answered 408 then closed, or, when our drip reached the
+    // closed socket first, reset (which can discard the 408 before we read it). None is still
+    // waiting for an answer.
     let mut answered = 0;
+    let mut still_open = 0;
     for stream in &mut streams {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .unwrap();
         let mut head = [0_u8; 12];
-        if stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 408") {
-            answered += 1;
+        match stream.read_exact(&mut head) {
+            Ok(()) if head.starts_with(b"HTTP/1.1 408") => answered += 1,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                still_open += 1;
+            }
+            _ => {}
         }
     }
-    assert!(
-        answered >= streams.len() / 2,
-        "{answered} of {} got 408",
-        streams.len()
+    assert_eq!(
+        still_open, 0,
+        "{still_open} connections were not cut ({answered} got 408)"
     );
+    assert!(answered > 0, "no connection got a 408");
     // And the emulator still serves.
     assert_eq!(emulator.call("GET", "/v1/users/count", b"").status, 200);
 }

@@ -154,6 +154,17 @@ pub(crate) struct Page {
     starting_after: Option<String>,
 }
 
+/// The value of a parameter that takes one value: the spec declares a single integer, boolean
+/// or string, so a repeated one is refused (only `order_by` is documented to keep its first).
+fn single<'a>(params: &'a QueryParams, name: &'a str) -> Result<Option<&'a str>, ParamError> {
+    let mut values = params.all(name);
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ParamError::format(name, "given once"));
+    }
+    Ok(first)
+}
+
 /// Parses every filter.
 pub(crate) fn parse_filter(params: &QueryParams) -> Result<Filter, ParamError> {
     let list = |name: &str| -> Result<Vec<String>, ParamError> {
@@ -184,20 +195,23 @@ pub(crate) fn parse_filter(params: &QueryParams) -> Result<Filter, ParamError> {
         }
         Ok(set)
     };
-    let text = |name: &str| {
-        params
-            .first(name)
+    let text = |name: &str| -> Result<Option<String>, ParamError> {
+        Ok(single(params, name)?
             .filter(|v| !v.is_empty())
-            .map(str::to_lowercase)
+            .map(str::to_lowercase))
     };
-    let time = |name: &str| params.first(name).map(|v| parse_int(name, v)).transpose();
-    let banned = params
-        .first("banned")
+    let time = |name: &str| {
+        single(params, name)?
+            .map(|v| parse_int(name, v))
+            .transpose()
+    };
+    // Every timestamp is checked, even one that another makes moot.
+    let since = time("last_active_at_since")?;
+    let banned = single(params, "banned")?
         .map(|v| parse_bool(v).ok_or_else(|| ParamError::format("banned", "true or false")))
         .transpose()?;
     let provider_user_ids = list("provider_user_id")?;
-    let provider = params
-        .first("provider")
+    let provider = single(params, "provider")?
         .filter(|_| !provider_user_ids.is_empty())
         .map(|p| (p.to_lowercase(), provider_user_ids));
     Ok(Filter {
@@ -208,11 +222,11 @@ pub(crate) fn parse_filter(params: &QueryParams) -> Result<Filter, ParamError> {
         user_ids: signed("user_id")?,
         external_ids: signed("external_id")?,
         organization_ids: signed("organization_id")?,
-        query: text("query"),
-        email_address_query: text("email_address_query"),
-        phone_number_query: text("phone_number_query"),
-        username_query: text("username_query"),
-        name_query: text("name_query"),
+        query: text("query")?,
+        email_address_query: text("email_address_query")?,
+        phone_number_query: text("phone_number_query")?,
+        username_query: text("username_query")?,
+        name_query: text("name_query")?,
         banned,
         created_at: Between {
             after: time("created_at_after")?,
@@ -220,10 +234,7 @@ pub(crate) fn parse_filter(params: &QueryParams) -> Result<Filter, ParamError> {
         },
         last_active_at: Between {
             // `last_active_at_since` is the deprecated name of `last_active_at_after`.
-            after: match time("last_active_at_after")? {
-                Some(after) => Some(after),
-                None => time("last_active_at_since")?,
-            },
+            after: time("last_active_at_after")?.or(since),
             before: time("last_active_at_before")?,
         },
         last_sign_in_at: Between {
@@ -236,7 +247,7 @@ pub(crate) fn parse_filter(params: &QueryParams) -> Result<Filter, ParamError> {
 
 /// Parses `limit`, `offset`, `order_by` and `starting_after`, and checks how they combine.
 pub(crate) fn parse_page(params: &QueryParams) -> Result<Page, ParamError> {
-    let limit = match params.first("limit") {
+    let limit = match single(params, "limit")? {
         None => DEFAULT_LIMIT,
         Some(v) => parse_int("limit", v)?,
     };
@@ -246,7 +257,7 @@ pub(crate) fn parse_page(params: &QueryParams) -> Result<Page, ParamError> {
             &format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    let offset = match params.first("offset") {
+    let offset = match single(params, "offset")? {
         None => 0,
         Some(v) => parse_int("offset", v)?,
     };
@@ -265,7 +276,10 @@ pub(crate) fn parse_page(params: &QueryParams) -> Result<Page, ParamError> {
             )
         })?,
     };
-    let starting_after = params.first("starting_after").map(str::to_owned);
+    // An empty cursor is no cursor, as an empty filter value is no filter.
+    let starting_after = single(params, "starting_after")?
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned);
     if starting_after.is_some() {
         if field != "created_at" {
             return Err(ParamError::value(
@@ -771,5 +785,10 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(parse_bool("T"), Some(true));
+        // `order_by` keeps its first value, as documented; an empty cursor is no cursor.
+        assert_eq!(
+            ids(&run(&users, "order_by=created_at&order_by=bogus&starting_after=").unwrap()),
+            ["user_a", "user_b", "user_c"]
+        );
     }
 }

@@ -30,8 +30,8 @@
 //! 3. `Clerk-API-Version`, optional, but when present it must look like `YYYY-MM-DD`, else
 //!    400 `api_version_invalid`;
 //! 4. the rate limit of the key: 429 `too_many_requests` with `Retry-After` (seconds);
-//! 5. the route: 404 `resource_not_found` for an unknown one, 405 for a wrong method, 400 or
-//!    422 for a malformed body; `GET /v1/users` and `GET /v1/users/count` check their query
+//! 5. the route: 404 `resource_not_found` for an unknown one, 405 for a wrong method (with
+//!    `Allow`), 400 for a malformed body (as the spec documents for the bulk endpoints); `GET /v1/users` and `GET /v1/users/count` check their query
 //!    parameters (422 `form_param_format_invalid` or `form_param_value_invalid` with
 //!    `meta.param_name`) and answer a JSON array of users or `{"object":"total_count",…}`;
 //! 6. bulk size: 1 to 50 ids, else 400 `bulk_size_exceeded`;

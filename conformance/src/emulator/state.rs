@@ -407,7 +407,8 @@ impl Shared {
                     "Method not allowed",
                     &detail,
                 );
-                if let Ok(value) = HeaderValue::from_str(allowed.as_str()) {
+                let allowed: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+                if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
                     response.headers_mut().insert(ALLOW, value);
                 }
                 response
@@ -424,17 +425,20 @@ impl Shared {
                 "Malformed request body",
                 &detail,
             ),
-            DecodeError::MissingUserIds => self.error_response(
-                StatusCode::UNPROCESSABLE_ENTITY,
+            // The spec documents 400, not 422, for the bulk endpoints' bad bodies.
+            DecodeError::MissingUserIds => self.error_response_with_meta(
+                StatusCode::BAD_REQUEST,
                 "form_param_missing",
                 "missing required parameter",
                 "user_ids must be included.",
+                json!({ "param_name": "user_ids" }),
             ),
-            DecodeError::InvalidUserIds { .. } => self.error_response(
-                StatusCode::UNPROCESSABLE_ENTITY,
+            DecodeError::InvalidUserIds { .. } => self.error_response_with_meta(
+                StatusCode::BAD_REQUEST,
                 "form_param_format_invalid",
                 "is invalid",
                 &detail,
+                json!({ "param_name": "user_ids" }),
             ),
             // Unknown routes, undecodable ids and anything new: nothing is there.
             _ => self.not_found(),
