@@ -89,7 +89,7 @@ impl ApiConfig {
     ///
     /// let missing = ApiConfig::from_lookup(|_| Err(VarError::NotPresent)).unwrap_err();
     /// assert_eq!(missing, EnvError::Missing { name: "CLERK_SECRET_KEY" });
-    /// assert_eq!(missing.to_string(), "CLERK_SECRET_KEY is not set");
+    /// assert_eq!(missing.to_string(), "CLERK_SECRET_KEY is not set, or empty");
     /// ```
     pub fn from_lookup(
         mut lookup: impl FnMut(&str) -> Result<String, VarError>,
@@ -285,7 +285,7 @@ impl fmt::Display for EnvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Its own level only: why a value was refused is the source's to say.
         match self {
-            Self::Missing { name } => write!(f, "{name} is not set"),
+            Self::Missing { name } => write!(f, "{name} is not set, or empty"),
             Self::NotUnicode { name } => write!(f, "{name} is not valid Unicode"),
             Self::Invalid { name, .. } => write!(f, "{name} is invalid"),
         }

@@ -246,7 +246,7 @@ fn from_lookup_trims_values_and_takes_empty_as_unset() {
 #[test]
 fn env_errors_name_the_variable_and_never_show_the_key() {
     let missing = ApiConfig::from_lookup(vars(&[("CLERK_API_URL", "https://x")])).unwrap_err();
-    assert_eq!(missing.to_string(), "CLERK_SECRET_KEY is not set");
+    assert_eq!(missing.to_string(), "CLERK_SECRET_KEY is not set, or empty");
     assert_eq!(missing.variable(), "CLERK_SECRET_KEY");
     assert!(missing.source().is_none());
 
