@@ -218,7 +218,8 @@ impl ConfigSpec {
 }
 
 /// A path prefix for a base URL: empty, or 1 to 3 segments of unreserved characters,
-/// sub-delimiters and percent escapes (never `.` or `..`), with or without a trailing `/`.
+/// sub-delimiters and percent escapes (never `.` or `..`, and never ending in `v1`), with or
+/// without a trailing `/`.
 pub fn path_prefix() -> impl Strategy<Value = String> + Clone {
     let segment = prop_oneof![
         4 => "[A-Za-z0-9._~-]{1,10}",
@@ -236,6 +237,10 @@ pub fn path_prefix() -> impl Strategy<Value = String> + Clone {
             prefix
         }),
     ]
+    // A last segment `v1` names the API root itself (`https://api.clerk.com/v1`), not a prefix.
+    .prop_filter("a last segment of v1 is the API root", |prefix| {
+        prefix.trim_end_matches('/').rsplit('/').next() != Some("v1")
+    })
 }
 
 /// A `Clerk-API-Version` value: a `YYYY-MM-DD` date (not necessarily a real day; the header

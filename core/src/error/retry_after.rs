@@ -19,11 +19,7 @@ pub enum RetryAfter {
 impl RetryAfter {
     /// Reads the `Retry-After` header; `None` when absent or not a valid value.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let value = headers
-            .get(http::header::RETRY_AFTER)?
-            .to_str()
-            .ok()?
-            .trim();
+        let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
         Self::parse(value)
     }
 
@@ -36,9 +32,12 @@ impl RetryAfter {
     /// assert_eq!(RetryAfter::parse("2"), Some(RetryAfter::Delay(Duration::from_secs(2))));
     /// assert!(matches!(RetryAfter::parse("Wed, 21 Oct 2026 07:28:00 GMT"), Some(RetryAfter::At(_))));
     /// assert_eq!(RetryAfter::parse("soon"), None);
+    /// assert_eq!(RetryAfter::parse(" 2\t"), Some(RetryAfter::Delay(Duration::from_secs(2))));
+    /// assert_eq!(RetryAfter::parse("2\u{a0}"), None);
     /// ```
     pub fn parse(value: &str) -> Option<Self> {
-        let value = value.trim();
+        // HTTP's optional whitespace is spaces and tabs only: "2026\u{a0}" is not a delay.
+        let value = value.trim_matches([' ', '\t']);
         if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
             // More digits than a u64 holds is still "a very long time", not garbage.
             let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
