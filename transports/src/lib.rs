@@ -1,20 +1,22 @@
-//! Ready-made I/O for [`clerk_moderation_core`]: a blocking transport on ureq, an async one on
-//! hyper, and clients that run Clerk's user-moderation operations over any transport with the
-//! core's retry policy.
+//! Ready-made I/O for [`clerk_moderation_core`]: blocking and async transports (ureq, hyper,
+//! reqwest), and clients that drive the core's state machines: [`Client`] on threads,
+//! [`AsyncClient`] on any async runtime.
 //!
-//! The core builds `http::Request`s and reads `http::Response`s; this crate sends them. Any
-//! [`Transport`] or [`AsyncTransport`] works with the clients (a closure is one), so the
-//! built-in adapters are a convenience, not a requirement.
+//! The core builds `http::Request`s, reads `http::Response`s and decides everything else
+//! (retries, deadlines, pacing, bulk chunking, one outcome per user); this crate only sends,
+//! waits and reports. Any [`Transport`] or [`AsyncTransport`] works with the clients (a closure
+//! is one), so the built-in adapters are a convenience, not a requirement.
 //!
 //! # Features
 //!
 //! | feature | adds | pulls in |
 //! | --- | --- | --- |
-//! | *(none)* | [`Client`] (blocking, over any [`Transport`]), [`TransportErrorKind`], [`is_loopback_host`] | the core and `http` only |
+//! | *(none)* | [`Client`] (blocking, over any [`Transport`]), [`AsyncClient`] (over any [`AsyncTransport`], with a [`Timer`] you give), [`TransportErrorKind`], [`is_loopback_host`] | the core and `http` only |
+//! | `tokio` | [`AsyncClient::new`] and `TokioTimer`: tokio's timer | tokio (`time`) |
 //! | `ureq` | `ureq::UreqTransport` (blocking) | ureq 3, rustls (ring), webpki-roots, webpki-root-certs, rustls-native-certs |
-//! | `tokio` | `AsyncClient` (async, over any [`AsyncTransport`]; sleeps with tokio's timer) | tokio (`time`) |
 //! | `hyper` | `hyper::HyperTransport` (async); implies `tokio` | hyper 1, hyper-util, hyper-rustls (ring), webpki-roots, rustls-native-certs, tokio |
 //! | `reqwest` | `reqwest::ReqwestTransport` (async); implies `tokio` | reqwest 0.13 (rustls, no default features), webpki-roots, rustls-native-certs, tokio |
+//! | `tracing` | spans per call, run and attempt (operation, user id, attempt, status, Clerk code, trace id, waits); never a header or body | tracing |
 //!
 //! Each adapter module re-exports the crates its escape hatches take (`ureq::ureq`,
 //! `hyper::hyper_util`, `hyper::hyper_rustls`, `reqwest::reqwest`), so a user-built agent or
@@ -24,33 +26,57 @@
 //!
 //! # Safe defaults
 //!
-//! Both built-in transports:
-//! - **never follow redirects**: a 3xx comes back as a response (the core reads it as an error
+//! Every built-in transport:
+//! - **never follows redirects**: a 3xx comes back as a response (the core reads it as an error
 //!   with [`ResponseError::is_redirect`](clerk_moderation_core::ResponseError::is_redirect)),
 //!   so the `Authorization` header is never carried to another host;
-//! - **return every status as a response**, never as a transport error, so Clerk's error body
+//! - **returns every status as a response**, never as a transport error, so Clerk's error body
 //!   (code, trace id, `Retry-After`) is read by the core;
-//! - **require HTTPS**: plain `http://` is refused before any DNS lookup or connection, unless
+//! - **requires HTTPS**: plain `http://` is refused before any DNS lookup or connection, unless
 //!   the host is loopback (`localhost`, `127.0.0.0/8`, `::1`) *and* `allow_loopback_http(true)`
-//!   was set on the builder (for emulators and tests). Checked on every send;
-//! - **time out**: 5 s to connect, 30 s for the whole call, body included (both configurable);
-//! - **cap the response body** at 1 MiB (configurable), failing with a typed error;
-//! - **reuse connections** (keep-alive pools);
-//! - **never show the secret key**: their errors hold neither the request nor its headers, and
-//!   an underlying error whose text would mention the key is withheld.
+//!   was set on the builder (for emulators and tests); loopback HTTP never goes through a proxy;
+//! - **times out**: 5 s to connect (TLS handshake included), 30 s for the whole call, body
+//!   included (both configurable);
+//! - **caps the response body** at 1 MiB (configurable), failing with a typed error;
+//! - **trusts Mozilla's roots**, plus any PEM roots (`add_root_certificates_pem`, for a private
+//!   CA or a corporate TLS proxy) and the operating system's store (`add_os_root_certificates`)
+//!   you add on its builder, with the default timeouts kept;
+//! - **reuses connections** (keep-alive pools), and sends `Content-Length: 0` on an empty POST;
+//! - **never shows the secret key**: its errors hold neither the request nor its headers, and an
+//!   underlying error whose text would mention the key is withheld.
 //!
-//! Each transport error says whether the request may have been sent (`may_have_been_sent()`):
-//! `false` when it certainly was not (refused URL, connection refused, TLS handshake failed),
-//! `true` otherwise (a timeout or reset after writing, a body too large).
+//! # What a failure means
 //!
-//! The clients retry as [`RetryPolicy`](clerk_moderation_core::RetryPolicy) says (429 after its
-//! `Retry-After`, 409 `resource_locked`, 502/503/504, transport failures; never a 404), sleeping
-//! in between; the bulk calls take any number of ids and send them 50 at a time.
+//! Every adapter classifies its failures the same way ([`Transport::classify`], and `class()` on
+//! each error), so that a caller, and the core's run, know whether the request reached Clerk
+//! and whether a retry can help:
+//!
+//! | failure | delivery | a retry can help |
+//! | --- | --- | --- |
+//! | refused insecure URL, invalid request, refused configuration | not sent | no |
+//! | DNS failure, connection refused or unreachable, connect timeout | not sent | yes |
+//! | TLS handshake failure (untrusted certificate, not TLS at all) | not sent | no |
+//! | whole-call timeout, reset or early close after sending | may have been sent | yes |
+//! | body over the cap, malformed response | sent | no |
+//!
+//! A closure transport's plain error is read the safe way: may have been sent, transient.
+//!
+//! # Calls and runs
+//!
+//! A client's single-user methods (`unlock`, `unban`, `lock`, `ban`, `get_user`) and `execute`
+//! retry as the [`RetryPolicy`](clerk_moderation_core::RetryPolicy) says (429 after its
+//! `Retry-After`, 409 `resource_locked`, 502/503/504, transient transport failures; never a 404
+//! or a 401), within a 60 s deadline per call. [`ClientError`] says why it stopped.
+//!
+//! `run` does one action to any number of users with the core's
+//! [`Run`](clerk_moderation_core::Run): paced under the key's rate limit, 50 a request for ban
+//! and unban, one outcome per user handed to a [`RunObserver`] (a closure is one) as soon as it
+//! is known. [`Interrupt`] stops it cleanly.
 //!
 //! # Example
 //!
 //! ```
-//! use clerk_moderation_core::{ApiConfig, RetryPolicy, SecretKey, UserId};
+//! use clerk_moderation_core::{Action, ApiConfig, RetryPolicy, RunOptions, SecretKey, UserId, UserOutcome};
 //! use clerk_moderation_transports::Client;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -65,6 +91,13 @@
 //!     .with_retry_policy(RetryPolicy::default().with_max_attempts(3));
 //! let user = client.ban(&UserId::new("user_1")?)?;
 //! assert!(user.banned);
+//!
+//! // The same user, as a run of one with bulk off: one request, one outcome.
+//! let mut outcomes = Vec::new();
+//! let options = RunOptions::default().with_bulk(false);
+//! let report = client.run(Action::Ban, [UserId::new("user_1")?], options,
+//!     |outcome: UserOutcome| outcomes.push(outcome));
+//! assert!(report.all_done());
 //! # Ok(()) }
 //! ```
 
