@@ -180,14 +180,7 @@ impl SimServer {
                 json_array(&users)
             }
             (&Method::GET, "") => {
-                let ids: Vec<String> = request
-                    .uri()
-                    .query()
-                    .unwrap_or("")
-                    .split('&')
-                    .filter_map(|pair| pair.strip_prefix("user_id="))
-                    .map(|v| percent_decode_str(v).decode_utf8().unwrap().into_owned())
-                    .collect();
+                let ids = ids_of(request);
                 assert!(ids.len() <= 100, "a read asked for {} ids", ids.len());
                 let users: Vec<String> = ids
                     .iter()
