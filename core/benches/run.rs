@@ -103,7 +103,7 @@ fn timed_run(action: Action, ids: &[String], template: &Template) -> Duration {
                 attempt, request, ..
             } => pending.push((attempt, answer(template, &request))),
             RunStep::Wait { .. } => {
-                let answers: Vec<_> = pending.drain(..).collect();
+                let answers = std::mem::take(&mut pending);
                 let t = Instant::now();
                 for (attempt, response) in answers {
                     run.on_response(attempt, response, now);

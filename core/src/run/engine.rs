@@ -4,24 +4,23 @@
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use http::{Request, Response, StatusCode};
+use http::{Request, Response};
 
 use super::action::Action;
+use super::answers::is_fatal;
 use super::options::RunOptions;
 use super::outcome::{
-    Failure, FailureCause, FatalError, NotAttemptedReason, Outcome, RunStats, UserOutcome,
+    FailureCause, FatalError, NotAttemptedReason, Outcome, RunStats, UserOutcome,
 };
 use super::pace::Pacer;
 use super::unit::{Unit, UnitKind};
-use crate::call::server_delay;
 use crate::config::ApiConfig;
-use crate::error::ResponseError;
 use crate::model::User;
 use crate::operation::parse_json_response;
 use crate::operations::{MAX_BULK_USER_IDS, MAX_FILTER_VALUES};
-use crate::retry::{StopReason, server_jitter};
+use crate::retry::StopReason;
 use crate::transport::TransportFailure;
 use crate::user_id::UserId;
 
@@ -88,7 +87,7 @@ pub enum WaitReason {
 
 /// A request handed to the driver and not yet answered.
 #[derive(Debug)]
-struct InFlight {
+pub(super) struct InFlight {
     attempt: AttemptId,
     /// `None` once its users were given up on at their deadline: the answer, when it comes,
     /// only frees the place.
@@ -142,28 +141,28 @@ struct InFlight {
 /// assert_eq!(run.stats().duplicates, 1);
 /// ```
 pub struct Run {
-    config: ApiConfig,
-    action: Action,
-    options: RunOptions,
+    pub(super) config: ApiConfig,
+    pub(super) action: Action,
+    pub(super) options: RunOptions,
     /// The distinct ids, in input order.
-    ids: Vec<UserId>,
+    pub(super) ids: Vec<UserId>,
     /// Whether each user has its outcome: the guard behind "exactly one".
-    has_outcome: Vec<bool>,
+    pub(super) has_outcome: Vec<bool>,
     /// The first user no unit has taken yet; every user before it is in a unit or finished.
-    next_fresh: usize,
+    pub(super) next_fresh: usize,
     /// Units due now, ahead of fresh users: halves of split requests, released siblings.
-    ready: VecDeque<Unit>,
+    pub(super) ready: VecDeque<Unit>,
     /// Units waiting for a retry, each with its `ready_at`.
-    waiting: Vec<Unit>,
-    in_flight: Vec<InFlight>,
-    outcomes: VecDeque<UserOutcome>,
-    pacer: Option<Pacer>,
-    paused_until: Option<Instant>,
-    stopped: Option<NotAttemptedReason>,
-    next_attempt: u64,
-    random_state: u64,
-    transport_failures_in_a_row: u32,
-    stats: RunStats,
+    pub(super) waiting: Vec<Unit>,
+    pub(super) in_flight: Vec<InFlight>,
+    pub(super) outcomes: VecDeque<UserOutcome>,
+    pub(super) pacer: Option<Pacer>,
+    pub(super) paused_until: Option<Instant>,
+    pub(super) stopped: Option<NotAttemptedReason>,
+    pub(super) next_attempt: u64,
+    pub(super) random_state: u64,
+    pub(super) transport_failures_in_a_row: u32,
+    pub(super) stats: RunStats,
 }
 
 impl fmt::Debug for Run {
@@ -516,337 +515,16 @@ impl Run {
         }
     }
 
-    // ---- answers ----------------------------------------------------------------------------
+    // ---- requests in flight, and deadlines -----------------------------------------------------
 
     fn take_flight(&mut self, attempt: AttemptId) -> Option<InFlight> {
         let position = self.in_flight.iter().position(|f| f.attempt == attempt)?;
         Some(self.in_flight.swap_remove(position))
     }
 
-    /// A 2xx with users: each user asked for is done (or, on a read, compared), each left out
-    /// is not found.
-    fn on_users(&mut self, mut unit: Unit, users: Vec<Box<User>>) {
-        if unit.kind == UnitKind::Probe {
-            self.on_probe_answer(unit, &users);
-            return;
-        }
-        let requests = unit.requests();
-        let held = unit.held_sibling.take();
-        if unit.kind == UnitKind::Single || unit.kind == UnitKind::ReadOne {
-            let index = unit.users[0];
-            let asked = self.ids[index as usize].as_str();
-            if let Some(user) = users.into_iter().next() {
-                let outcome = if user.id == asked {
-                    self.outcome_for(unit.kind, user)
-                } else {
-                    failed(
-                        FailureCause::WrongUser {
-                            answered: user
-                                .id
-                                .chars()
-                                .take(64)
-                                .flat_map(char::escape_default)
-                                .collect(),
-                        },
-                        StopReason::NotRetryable,
-                    )
-                };
-                self.emit(index, outcome, requests);
-            }
-        } else {
-            let mut answered: Vec<Option<Box<User>>> = Vec::new();
-            answered.resize_with(unit.users.len(), || None);
-            let mut expected_at = 0;
-            for user in users {
-                // Clerk answers in the order asked: look there first.
-                let matches =
-                    |position: usize| self.ids[unit.users[position] as usize].as_str() == user.id;
-                let position = if expected_at < unit.users.len() && matches(expected_at) {
-                    Some(expected_at)
-                } else {
-                    (0..unit.users.len()).find(|&p| matches(p))
-                };
-                if let Some(position) = position {
-                    expected_at = position + 1;
-                    if answered[position].is_none() {
-                        answered[position] = Some(user);
-                    }
-                }
-            }
-            for (&index, user) in unit.users.iter().zip(answered) {
-                let outcome = match user {
-                    Some(user) => self.outcome_for(unit.kind, user),
-                    None => Outcome::NotFound(None),
-                };
-                self.emit(index, outcome, requests);
-            }
-        }
-        if let Some(sibling) = held {
-            self.split_known_faulty(*sibling);
-        }
-    }
-
-    /// The answer to a probe: users it left out do not exist; the bulk request goes again for
-    /// the others alone.
-    fn on_probe_answer(&mut self, mut unit: Unit, users: &[Box<User>]) {
-        let cause = unit.last_failure.take().unwrap_or(FailureCause::TimedOut);
-        let exists = |index: &u32| {
-            let id = self.ids[*index as usize].as_str();
-            users.iter().any(|user| user.id == id)
-        };
-        let (found, missing): (Vec<u32>, Vec<u32>) = unit.users.iter().partition(|i| exists(i));
-        if missing.is_empty() {
-            // Every user exists: the 404 was about something else. Split to find out.
-            let bulk = unit.continued_as(UnitKind::Bulk, found, cause.clone());
-            self.split(bulk, cause);
-            return;
-        }
-        let not_found = match &cause {
-            FailureCause::Response(error) if error.is_not_found() => Some(error.clone()),
-            _ => None,
-        };
-        let requests = unit.requests();
-        for index in missing {
-            self.emit(index, Outcome::NotFound(not_found.clone()), requests);
-        }
-        if !found.is_empty() {
-            let bulk = unit.continued_as(UnitKind::Bulk, found, cause);
-            self.queue_next(bulk);
-        }
-    }
-
-    fn outcome_for(&self, kind: UnitKind, user: Box<User>) -> Outcome {
-        if !kind.reports_reads() || !self.action.changes_users() {
-            Outcome::Done(user)
-        } else if self.action.is_in_effect(&user) {
-            Outcome::Unchanged(user)
-        } else {
-            Outcome::WouldChange(user)
-        }
-    }
-
-    fn on_error_response(&mut self, mut unit: Unit, error: ResponseError, now: Instant) {
-        if is_fatal(&error) {
-            let fatal = NotAttemptedReason::Fatal(Arc::new(FatalError::Response(error.clone())));
-            self.fail(
-                unit,
-                FailureCause::Response(error),
-                StopReason::NotRetryable,
-            );
-            self.stop(fatal);
-            return;
-        }
-        let server_delay = server_delay(&error);
-        if error.is_rate_limited() {
-            self.stats.rate_limited += 1;
-            let delay = server_delay.unwrap_or(Duration::from_secs(1));
-            if delay > self.options.retry_policy().max_total_wait() {
-                // "Come back in an hour": no user of this run can wait that long.
-                let fatal =
-                    NotAttemptedReason::Fatal(Arc::new(FatalError::Response(error.clone())));
-                self.fail(
-                    unit,
-                    FailureCause::Response(error),
-                    StopReason::WaitBudgetExhausted { needed: delay },
-                );
-                self.stop(fatal);
-                return;
-            }
-            let jitter = server_jitter(delay, self.random());
-            let until = now.checked_add(delay.saturating_add(jitter));
-            self.paused_until = earliest_later(self.paused_until, until);
-        }
-        let clerk_not_found = matches!(error, ResponseError::Api(_)) && error.is_not_found();
-        if unit.kind == UnitKind::Probe && !error.is_retryable() {
-            // The probe could not say who exists: fall back to splitting the bulk request.
-            let users = std::mem::take(&mut unit.users);
-            let cause = unit.last_failure.take().unwrap_or(FailureCause::TimedOut);
-            let bulk = unit.continued_as(UnitKind::Bulk, users, cause.clone());
-            self.split(bulk, cause);
-            return;
-        }
-        if unit.users.len() > 1 && isolates_by_splitting(&error) {
-            let cause = FailureCause::Response(error);
-            if unit.kind == UnitKind::Bulk && !unit.probed && clerk_not_found {
-                self.probe(unit, cause);
-            } else {
-                self.split(unit, cause);
-            }
-            return;
-        }
-        if clerk_not_found && unit.kind != UnitKind::ReadMany {
-            let requests = unit.requests();
-            let held = unit.held_sibling.take();
-            self.emit(unit.users[0], Outcome::NotFound(Some(error)), requests);
-            if let Some(sibling) = held {
-                self.release(*sibling);
-            }
-            return;
-        }
-        let cause = FailureCause::Response(error);
-        match &cause {
-            FailureCause::Response(error) if error.is_retryable() => {
-                self.retry(unit, cause, server_delay, now);
-            }
-            _ => self.fail(unit, cause, StopReason::NotRetryable),
-        }
-    }
-
-    // ---- what happens to a unit ---------------------------------------------------------------
-
-    /// Tries the unit again after the policy's wait, or fails it if the policy or the deadline
-    /// says no.
-    fn retry(
-        &mut self,
-        mut unit: Unit,
-        cause: FailureCause,
-        server_delay: Option<Duration>,
-        now: Instant,
-    ) {
-        if self.stopped.is_some() {
-            self.fail(unit, cause, StopReason::RunStopped);
-            return;
-        }
-        // The sibling need not wait out this unit's backoff.
-        if let Some(sibling) = unit.held_sibling.take() {
-            self.release(*sibling);
-        }
-        let random = self.random();
-        let policy = self.options.retry_policy();
-        match unit
-            .attempts
-            .next_try(policy, server_delay, self.paused_until, now, random)
-        {
-            Ok(at) => {
-                unit.ready_at = Some(at);
-                unit.last_failure = Some(cause);
-                self.stats.retries += 1;
-                self.waiting.push(unit);
-            }
-            Err(stop) => self.fail(unit, cause, stop),
-        }
-    }
-
-    /// Asks which users of a bulk request answered 404 exist: one read instead of a split per
-    /// level (3 requests, not about 10, to isolate an unknown id among 50).
-    fn probe(&mut self, mut unit: Unit, cause: FailureCause) {
-        if self.stopped.is_some() {
-            self.fail(unit, cause, StopReason::RunStopped);
-            return;
-        }
-        let held = unit.held_sibling.take();
-        let users = std::mem::take(&mut unit.users);
-        let probe = unit.continued_as(UnitKind::Probe, users, cause);
-        self.queue_next(probe);
-        if let Some(sibling) = held {
-            self.release(*sibling);
-        }
-    }
-
-    /// Splits a bulk request that failed because of some of its users: the first half goes
-    /// next, the second waits for its answer.
-    fn split(&mut self, mut unit: Unit, cause: FailureCause) {
-        if self.stopped.is_some() {
-            self.fail(unit, cause, StopReason::RunStopped);
-            return;
-        }
-        self.stats.splits += 1;
-        let held = unit.held_sibling.take();
-        let (mut first, second) = unit.halves(cause);
-        first.held_sibling = Some(Box::new(second));
-        self.queue_next(first);
-        if let Some(sibling) = held {
-            // Its holder failed too: nothing is known about it any more; send it whole.
-            self.release(*sibling);
-        }
-    }
-
-    /// The held half of a split whose other half just succeeded: the fault is in this one, so
-    /// split it at once (or, alone, send it alone).
-    fn split_known_faulty(&mut self, unit: Unit) {
-        if self.stopped.is_some() || unit.users.len() < 2 {
-            self.release(unit);
-            return;
-        }
-        self.stats.splits += 1;
-        let cause = unit.last_failure.clone().unwrap_or(FailureCause::TimedOut);
-        let (mut first, second) = unit.halves(cause);
-        first.held_sibling = Some(Box::new(second));
-        self.queue_next(first);
-    }
-
-    /// Puts a unit first in line, or ends it if the run stopped: every unit goes through here
-    /// or [`Run::release`], so none can wait in a queue that will never be sent.
-    fn queue_next(&mut self, unit: Unit) {
-        if self.stopped.is_some() {
-            self.end_queued(unit);
-        } else {
-            self.ready.push_front(unit);
-        }
-    }
-
-    /// Puts a held unit back in line, or ends it if the run stopped.
-    fn release(&mut self, unit: Unit) {
-        if self.stopped.is_some() {
-            self.end_queued(unit);
-        } else {
-            self.ready.push_back(unit);
-        }
-    }
-
-    /// Fails every user of the unit with `cause`, and lets its held sibling go.
-    fn fail(&mut self, mut unit: Unit, cause: FailureCause, stop: StopReason) {
-        let requests = unit.requests();
-        let failure = Arc::new(Failure { cause, stop });
-        for &index in &unit.users {
-            self.emit(index, Outcome::Failed(Arc::clone(&failure)), requests);
-        }
-        if let Some(sibling) = unit.held_sibling.take() {
-            self.release(*sibling);
-        }
-    }
-
-    /// Ends a unit that will not be sent because the run stopped: `Failed` if a request carried
-    /// its users before, `NotAttempted` if none did.
-    fn end_queued(&mut self, mut unit: Unit) {
-        let sibling = unit.held_sibling.take();
-        match unit.last_failure.take() {
-            Some(cause) => self.fail(unit, cause, StopReason::RunStopped),
-            None => {
-                let reason = self
-                    .stopped
-                    .clone()
-                    .unwrap_or(NotAttemptedReason::Interrupted);
-                for &index in &unit.users {
-                    self.emit(index, Outcome::NotAttempted(reason.clone()), 0);
-                }
-            }
-        }
-        if let Some(sibling) = sibling {
-            self.end_queued(*sibling);
-        }
-    }
-
-    /// Stops the run: from now on nothing is sent.
-    fn stop(&mut self, reason: NotAttemptedReason) {
-        if self.stopped.is_some() {
-            return;
-        }
-        self.stopped = Some(reason.clone());
-        self.paused_until = None;
-        for index in self.next_fresh..self.ids.len() {
-            self.emit(index as u32, Outcome::NotAttempted(reason.clone()), 0);
-        }
-        self.next_fresh = self.ids.len();
-        let queued: Vec<Unit> = self.ready.drain(..).chain(self.waiting.drain(..)).collect();
-        for unit in queued {
-            self.end_queued(unit);
-        }
-    }
-
     /// Gives up on users whose deadline passed: with a request in flight (it may have been
     /// applied), or waiting for a retry the deadline will not allow.
-    fn give_up_past_deadline(&mut self, now: Instant) {
+    pub(super) fn give_up_past_deadline(&mut self, now: Instant) {
         let mut expired = Vec::new();
         for flight in &mut self.in_flight {
             if flight.unit.is_some() && flight.deadline.is_some_and(|d| d <= now) {
@@ -882,7 +560,7 @@ impl Run {
 
     // ---- bookkeeping --------------------------------------------------------------------------
 
-    fn emit(&mut self, index: u32, outcome: Outcome, requests: u32) {
+    pub(super) fn emit(&mut self, index: u32, outcome: Outcome, requests: u32) {
         let index = index as usize;
         // The guard behind "exactly one outcome per user": a second is a bug, never output.
         if std::mem::replace(&mut self.has_outcome[index], true) {
@@ -898,12 +576,12 @@ impl Run {
         });
     }
 
-    fn live_in_flight(&self) -> usize {
+    pub(super) fn live_in_flight(&self) -> usize {
         self.in_flight.iter().filter(|f| f.unit.is_some()).count()
     }
 
     /// The earliest deadline of a user without an outcome: in flight, waiting or ready.
-    fn earliest_deadline(&self) -> Option<Instant> {
+    pub(super) fn earliest_deadline(&self) -> Option<Instant> {
         let in_flight = self
             .in_flight
             .iter()
@@ -918,7 +596,7 @@ impl Run {
     }
 
     /// The jitter's randomness: the next value of a sequence from the seed.
-    fn random(&mut self) -> u64 {
+    pub(super) fn random(&mut self) -> u64 {
         splitmix64(&mut self.random_state)
     }
 }
@@ -932,51 +610,13 @@ pub(crate) fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn wait(until: Option<Instant>, reason: WaitReason) -> RunStep {
+pub(super) fn wait(until: Option<Instant>, reason: WaitReason) -> RunStep {
     RunStep::Wait { until, reason }
 }
 
-fn failed(cause: FailureCause, stop: StopReason) -> Outcome {
-    Outcome::Failed(Arc::new(Failure { cause, stop }))
-}
-
-/// The earlier of two optional times.
 fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
-    }
-}
-
-/// The later of two optional times.
-fn earliest_later(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-/// Answers after which every later request would fail the same way.
-fn is_fatal(error: &ResponseError) -> bool {
-    match error.status() {
-        StatusCode::UNAUTHORIZED | StatusCode::PAYMENT_REQUIRED => true,
-        // A 403 from Clerk with another code concerns this user alone; the feature switched off,
-        // or a proxy's 403 without Clerk's body, concerns every request.
-        StatusCode::FORBIDDEN => {
-            !matches!(error, ResponseError::Api(_)) || error.has_code("feature_not_enabled")
-        }
-        StatusCode::BAD_REQUEST => error.has_code("api_version_invalid"),
-        _ => false,
-    }
-}
-
-/// Answers to a bulk request that some of its users cause: unknown ids (404), ids Clerk
-/// refuses (422), a size Clerk refuses (400 `bulk_size_exceeded`).
-fn isolates_by_splitting(error: &ResponseError) -> bool {
-    match error.status() {
-        StatusCode::NOT_FOUND => matches!(error, ResponseError::Api(_)),
-        StatusCode::UNPROCESSABLE_ENTITY => true,
-        StatusCode::BAD_REQUEST => error.has_code("bulk_size_exceeded"),
-        _ => false,
     }
 }

@@ -9,7 +9,9 @@
 //! simulated server and clock drive it in tests, 100 000 users in well under a second.
 
 mod action;
+mod answers;
 mod engine;
+mod fate;
 mod options;
 mod outcome;
 mod pace;
