@@ -1,311 +1,87 @@
-//! `HyperTransport` against a real HTTP server on 127.0.0.1.
+//! `HyperTransport` against a real HTTP server on 127.0.0.1: the cases every adapter shares
+//! (`support/adapter_cases.rs`), then what is hyper's own (a transport over a connector the
+//! user made).
 
 #![cfg(feature = "hyper")]
 
 mod support;
 
-use std::time::{Duration, Instant};
-
-use clerk_moderation_core::{
-    AsyncTransport, BanUsers, GetUser, Operation, RetryPolicy, UnbanUsers, UnlockUser,
-};
+use clerk_moderation_core::AsyncTransport;
 use clerk_moderation_transports::hyper::{HyperError, HyperTransport};
-use clerk_moderation_transports::{AsyncClient, ClientError, TransportErrorKind};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use support::adapter_cases::{
+    Adapter, BlockOn, Limits, OverUsersClient, Roots, adapter_error, request_to, shared_cases,
+};
 use support::*;
 
-fn loopback() -> HyperTransport {
-    HyperTransport::builder()
-        .allow_loopback_http(true)
-        .build()
-        .unwrap()
-}
+/// How the shared cases build a `HyperTransport`.
+struct Hyper;
 
-fn client(server: &TestServer, transport: HyperTransport) -> AsyncClient<HyperTransport> {
-    AsyncClient::new(config(&server.url()), transport).with_retry_policy(RetryPolicy::never())
-}
+adapter_error!(HyperError);
 
-fn request_to(url: &str) -> http::Request<Vec<u8>> {
-    GetUser::new(uid("user_1"))
-        .build_request(&config(url))
-        .unwrap()
-}
+impl Adapter for Hyper {
+    type Error = HyperError;
+    type Transport = BlockOn<HyperTransport>;
 
-fn assert_send<T: Send>(_: &T) {}
-
-#[tokio::test]
-async fn every_operation_succeeds() {
-    let server = TestServer::start(|request, _| echo_users(request, false));
-    let client = client(&server, loopback());
-    let id = uid("user_abc");
-
-    let future = client.unlock(&id);
-    assert_send(&future);
-    assert_eq!(future.await.unwrap().id, "user_abc");
-    assert_eq!(client.unban(&id).await.unwrap().id, "user_abc");
-    assert_eq!(client.lock(&id).await.unwrap().id, "user_abc");
-    assert_eq!(client.ban(&id).await.unwrap().id, "user_abc");
-    assert_eq!(client.get_user(&id).await.unwrap().id, "user_abc");
-    let ids = [uid("user_1"), uid("user_2")];
-    let banned = client
-        .execute(&BanUsers::new(ids.clone()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(
-        banned.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
-        ["user_1", "user_2"]
-    );
-    assert_eq!(
-        client
-            .execute(&UnbanUsers::new(ids).unwrap())
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
-
-    let requests = server.requests();
-    let lines: Vec<String> = requests
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    assert_eq!(
-        lines,
-        [
-            "POST /v1/users/user_abc/unlock",
-            "POST /v1/users/user_abc/unban",
-            "POST /v1/users/user_abc/lock",
-            "POST /v1/users/user_abc/ban",
-            "GET /v1/users/user_abc",
-            "POST /v1/users/ban",
-            "POST /v1/users/unban",
-        ]
-    );
-    check_content_lengths(&requests);
-    for request in &requests {
-        assert_eq!(
-            request.header("authorization"),
-            Some(format!("Bearer {SECRET}").as_str())
-        );
-        assert_eq!(request.header("clerk-api-version"), Some("2026-05-12"));
-        assert!(
-            request
-                .header("user-agent")
-                .unwrap()
-                .starts_with("clerk-moderation/")
-        );
+    fn defaults() -> Self::Transport {
+        BlockOn::build(|| HyperTransport::new().unwrap())
     }
-    assert_eq!(requests[6].user_ids(), ["user_1", "user_2"]);
-    assert_eq!(requests[6].header("content-type"), Some("application/json"));
-    assert_eq!(server.connections(), 1, "pooled keep-alive reuse");
-}
 
-#[tokio::test]
-async fn error_statuses_are_surfaced_intact() {
-    for case in error_cases() {
-        let server = TestServer::scripted(vec![case.reply()]);
-        let transport = loopback();
+    fn loopback(limits: Limits) -> Self::Transport {
+        let mut builder = HyperTransport::builder().allow_loopback_http(true);
+        if let Some(bytes) = limits.max_body_size {
+            builder = builder.max_body_size(usize::try_from(bytes).unwrap());
+        }
+        if let Some(timeout) = limits.timeout {
+            builder = builder.timeout(Some(timeout));
+        }
+        BlockOn::build(|| builder.build().unwrap())
+    }
 
-        let response = transport.send(request_to(&server.url())).await.unwrap();
-        assert_eq!(response.status().as_u16(), case.status);
-        assert_eq!(response.body(), case.body.as_bytes());
-
-        let error = client(&server, transport)
-            .unlock(&uid("user_1"))
-            .await
-            .unwrap_err();
-        assert_eq!(error.attempts(), 1);
-        check_response_error(error.response().expect("a response error"), &case);
-        assert_no_secret(&error);
+    fn with_roots(roots: Roots<'_>) -> Result<Self::Transport, HyperError> {
+        BlockOn::try_build(|| {
+            let mut builder = HyperTransport::builder().mozilla_roots(roots.mozilla);
+            if roots.os {
+                builder = builder.add_os_root_certificates()?;
+            }
+            if let Some(pem) = roots.pem {
+                builder = builder.add_root_certificates_pem(pem)?;
+            }
+            builder.build()
+        })
     }
 }
 
-#[tokio::test]
-async fn redirects_are_returned_not_followed() {
-    let target = TestServer::start(|request, _| echo_users(request, false));
-    let location = format!("{}/v1/users/user_1/unlock", target.url());
-    let server = TestServer::scripted(vec![Reply::json(307, "").header("Location", &location)]);
+impl OverUsersClient for Hyper {
+    type OverClient = BlockOn<HyperTransport<HttpConnector>>;
 
-    let response = loopback().send(request_to(&server.url())).await.unwrap();
-    assert_eq!(response.status().as_u16(), 307);
-    assert_eq!(response.headers()["location"], location.as_str());
-
-    let error = client(&server, loopback())
-        .unlock(&uid("user_1"))
-        .await
-        .unwrap_err();
-    assert!(error.response().unwrap().is_redirect());
-    assert_eq!(server.requests().len(), 2);
-    assert!(
-        target.requests().is_empty(),
-        "the redirect target saw a request"
-    );
-}
-
-#[tokio::test]
-async fn a_body_over_the_cap_is_a_typed_error() {
-    let server = TestServer::scripted(vec![Reply::json(200, vec![b'x'; 4096])]);
-    let transport = HyperTransport::builder()
-        .allow_loopback_http(true)
-        .max_body_size(1024)
-        .build()
-        .unwrap();
-    let error = transport.send(request_to(&server.url())).await.unwrap_err();
-    assert!(error.is_body_too_large(), "{error:?}");
-    assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
-    assert!(error.may_have_been_sent());
-    assert_no_secret(&error);
-
-    let server = TestServer::scripted(vec![Reply::json(200, vec![b' '; 1024 * 1024 + 1])]);
-    let error = loopback()
-        .send(request_to(&server.url()))
-        .await
-        .unwrap_err();
-    assert!(error.is_body_too_large(), "{error:?}");
-    let server = TestServer::scripted(vec![Reply::json(200, vec![b' '; 1024 * 1024])]);
-    assert!(loopback().send(request_to(&server.url())).await.is_ok());
-}
-
-#[tokio::test]
-async fn a_stalled_server_times_out() {
-    let server = TestServer::scripted(vec![Reply::Stall(Duration::from_secs(8))]);
-    let transport = HyperTransport::builder()
-        .allow_loopback_http(true)
-        .timeout(Some(Duration::from_millis(300)))
-        .build()
-        .unwrap();
-    let started = Instant::now();
-    let error = transport.send(request_to(&server.url())).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(10));
-    assert!(error.is_timeout(), "{error:?}");
-    assert!(error.may_have_been_sent());
-    assert_no_secret(&error);
-}
-
-#[tokio::test]
-async fn a_refused_connection_was_not_sent() {
-    let url = format!("http://127.0.0.1:{}", dead_port());
-    let error = loopback().send(request_to(&url)).await.unwrap_err();
-    assert!(error.is_connect(), "{error:?}");
-    assert!(!error.may_have_been_sent());
-    assert_no_secret(&error);
-}
-
-#[tokio::test]
-async fn https_to_a_plain_http_port_is_a_tls_error() {
-    let server = TestServer::scripted(vec![Reply::json(200, user_json("user_1"))]);
-    let url = format!("https://127.0.0.1:{}", server.port());
-    let error = loopback().send(request_to(&url)).await.unwrap_err();
-    assert!(error.is_tls(), "{error:?}");
-    assert!(!error.may_have_been_sent());
-    assert_no_secret(&error);
-    assert!(server.requests().is_empty());
-}
-
-#[tokio::test]
-async fn plain_http_is_refused_before_any_connection() {
-    for transport in [HyperTransport::new().unwrap(), loopback()] {
-        let error = transport
-            .send(request_to("http://example.com"))
-            .await
-            .unwrap_err();
-        assert!(error.is_insecure_scheme(), "{error:?}");
-        assert!(!error.may_have_been_sent());
-        assert_no_secret(&error);
-    }
-    let server = TestServer::scripted(vec![Reply::json(200, user_json("user_1"))]);
-    let error = HyperTransport::new()
-        .unwrap()
-        .send(request_to(&server.url()))
-        .await
-        .unwrap_err();
-    assert!(error.is_insecure_scheme(), "{error:?}");
-    assert!(server.requests().is_empty());
-    let url = format!("http://localhost:{}", server.port());
-    match loopback().send(request_to(&url)).await {
-        Ok(response) => assert_eq!(response.status(), 200),
-        Err(e) => assert!(!e.is_insecure_scheme(), "{e:?}"),
+    fn over_users_client(max_body_size: u64) -> Self::OverClient {
+        BlockOn::build(|| {
+            let client = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
+            HyperTransport::builder()
+                .allow_loopback_http(true)
+                .max_body_size(usize::try_from(max_body_size).unwrap())
+                .build_with_client(client)
+        })
     }
 }
 
+shared_cases!(Hyper);
+
+#[test]
+fn a_user_built_client_keeps_the_guarantees() {
+    support::adapter_cases::a_user_built_client_keeps_the_guarantees::<Hyper>();
+}
+
 #[tokio::test]
-async fn a_user_built_client_keeps_the_guarantees() {
-    use hyper_util::client::legacy::Client;
-    use hyper_util::client::legacy::connect::HttpConnector;
-    use hyper_util::rt::TokioExecutor;
-
-    let client = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
-    let transport = HyperTransport::builder()
-        .allow_loopback_http(true)
-        .max_body_size(200)
-        .build_with_client(client);
-    let server = TestServer::scripted(vec![
-        Reply::json(404, clerk_error("resource_not_found", "t")),
-        Reply::json(200, vec![b'x'; 201]),
-    ]);
-    let response = transport.send(request_to(&server.url())).await.unwrap();
-    assert_eq!(response.status(), 404);
-    let error = transport.send(request_to(&server.url())).await.unwrap_err();
-    assert!(error.is_body_too_large());
-    let error = transport
-        .send(request_to("http://example.com"))
-        .await
-        .unwrap_err();
-    assert!(error.is_insecure_scheme());
-
+async fn a_user_built_connector_gets_the_builders_defaults() {
     let transport = HyperTransport::builder()
         .allow_loopback_http(true)
         .build_with_connector(HttpConnector::new());
-    // The last reply repeats: 201 bytes, under this transport's default cap.
+    // 201 bytes: over the cap the shared case sets on a user's client, under the default one.
+    let server = TestServer::scripted(vec![Reply::json(200, vec![b'x'; 201])]);
     let response = transport.send(request_to(&server.url())).await.unwrap();
     assert_eq!(response.body().len(), 201);
-}
-
-#[tokio::test]
-async fn errors_never_show_the_secret() {
-    let client: AsyncClient<HyperTransport> =
-        AsyncClient::new(config("http://example.com"), HyperTransport::new().unwrap())
-            .with_retry_policy(RetryPolicy::never());
-    let error: ClientError<HyperError> = client
-        .execute(&UnlockUser::new(uid("user_1")))
-        .await
-        .unwrap_err();
-    assert_eq!(error.attempts(), 1);
-    assert!(error.transport().unwrap().is_insecure_scheme());
-    assert_no_secret(&error);
-}
-
-#[tokio::test]
-async fn trusted_roots_are_the_builders() {
-    let ca = support::tls::PrivateCa::new();
-    let server = ca.serve();
-    // Only the private CA: trusted.
-    let transport = HyperTransport::builder()
-        .mozilla_roots(false)
-        .add_root_certificates_pem(&ca.ca_pem)
-        .unwrap()
-        .build()
-        .unwrap();
-    let response = transport.send(request_to(&server.url())).await.unwrap();
-    assert_eq!(response.status(), 200);
-    // Mozilla's and the OS store's roots do not include it.
-    let builder = match HyperTransport::builder().add_os_root_certificates() {
-        Ok(builder) => builder,
-        Err(error) => {
-            assert!(error.is_config(), "{error:?}");
-            HyperTransport::builder()
-        }
-    };
-    let error = builder
-        .build()
-        .unwrap()
-        .send(request_to(&server.url()))
-        .await
-        .unwrap_err();
-    assert!(error.is_tls() && !error.may_have_been_sent(), "{error:?}");
-    assert!(!error.is_transient());
-    // A PEM without a certificate is refused where it is given.
-    let error = HyperTransport::builder()
-        .add_root_certificates_pem("no PEM here")
-        .unwrap_err();
-    assert!(error.is_config(), "{error:?}");
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod adapter_cases;
 pub mod faults;
 pub mod tls;
 
