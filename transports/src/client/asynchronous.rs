@@ -43,7 +43,10 @@ type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
 ///         .status(200)
 ///         .body(br#"{"id":"user_1","object":"user","banned":false}"#.to_vec())
 /// };
-/// let client = AsyncClient::new(ApiConfig::new(SecretKey::new("sk_test_x").unwrap()), transport);
+/// // `AsyncClient::new(config, transport)` with the `tokio` feature; any timer otherwise.
+/// let timer = |at| tokio::time::sleep_until(tokio::time::Instant::from_std(at));
+/// let config = ApiConfig::new(SecretKey::new("sk_test_x").unwrap());
+/// let client = AsyncClient::with_timer(config, transport, timer);
 /// let user = client.unban(&UserId::new("user_1").unwrap()).await.unwrap();
 /// assert_eq!(user.id, "user_1");
 /// # }
