@@ -117,14 +117,14 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
         (Some(reason), None, _) => Some(reason.to_string()),
     };
     let stats = report.stats;
-    let summary = Summary::new(&stats, report.elapsed, skipped, stopped.clone());
-    print_summary(&summary, &args, action);
+    // The notes first, the summary last: with `--json`, stderr's last line is the summary.
     if let Some(reason) = &stopped {
         if !args.json {
             note(format_args!("stopped early: {reason}"));
         }
-        if stats.not_attempted + stats.failed > 0 {
-            note(match &args.journal {
+        match fatal_hint(&report.stopped) {
+            Some(hint) => note(hint),
+            None if stats.not_attempted + stats.failed > 0 => note(match &args.journal {
                 Some(path) => format!(
                     "run the same command again to finish: the journal {} skips the users \
                      already finished",
@@ -133,9 +133,12 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
                 None => "run the command again to act on the users left (with --journal FILE, \
                          finished users are skipped)"
                     .to_owned(),
-            });
+            }),
+            None => {}
         }
     }
+    let summary = Summary::new(&stats, report.elapsed, skipped, stopped.clone());
+    print_summary(&summary, &args, action);
     Ok(if stopped.is_some() || stats.not_attempted > 0 {
         Exit::Stopped
     } else if stats.not_found + stats.failed > 0 {
@@ -145,9 +148,28 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
     })
 }
 
-/// The run's options from the arguments: the pace from the key unless `--rate` says otherwise.
+/// What to do about a fatal answer: running again will not help until this is fixed.
+fn fatal_hint(stopped: &Option<NotAttemptedReason>) -> Option<&'static str> {
+    let Some(NotAttemptedReason::Fatal(fatal)) = stopped else {
+        return None;
+    };
+    Some(match fatal.status()?.as_u16() {
+        401 => "check CLERK_SECRET_KEY (and CLERK_API_URL): the key was refused",
+        402 => "the instance's plan does not include this action",
+        403 => {
+            "the instance refuses this action (lock and unlock need account lockout switched on \
+             in the Clerk dashboard)"
+        }
+        _ => return None,
+    })
+}
+
+/// The run's options from the arguments: the pace from the key unless `--rate` says otherwise,
+/// and the first request alone, so that a wrong key costs one request, not sixteen.
 fn run_options(args: &ActArgs) -> RunOptions {
-    let mut options = RunOptions::default().with_dry_run(args.dry_run);
+    let mut options = RunOptions::default()
+        .with_dry_run(args.dry_run)
+        .with_first_request_alone(true);
     if let Some(rate) = args.rate {
         options = options.with_rate_limit(rate);
     }

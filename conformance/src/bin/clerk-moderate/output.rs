@@ -153,7 +153,7 @@ pub fn text_line(outcome: &UserOutcome) -> String {
         Outcome::Failed(failure) => failure.to_string(),
         // The reason is the same for every such user; the summary says it once.
         Outcome::NotAttempted(NotAttemptedReason::Interrupted) => "not sent: interrupted".into(),
-        Outcome::NotAttempted(_) => "not sent: the run stopped (see below)".to_owned(),
+        Outcome::NotAttempted(_) => "not sent: the run stopped early".to_owned(),
         _ => String::new(),
     };
     format!("{kind:<13} {id}  {detail}")
@@ -201,9 +201,13 @@ impl Summary {
         }
     }
 
-    /// `{"summary":{…}}`.
+    /// `{"summary":{…}}`, fields in the order above.
     pub fn to_json(&self) -> String {
-        serde_json::json!({ "summary": self }).to_string()
+        #[derive(Serialize)]
+        struct Wrapped<'a> {
+            summary: &'a Summary,
+        }
+        serde_json::to_string(&Wrapped { summary: self }).unwrap_or_default()
     }
 
     /// In words, for an action (`dry_run`: what would change).
@@ -226,7 +230,7 @@ impl Summary {
         count(self.failed, "failed", true);
         count(self.not_attempted, "not attempted", self.not_attempted > 0);
         let mut text = format!(
-            "{action}{}: {}; {} requests ({} rate-limited) in {:.1} s",
+            "{action}{}: {}; {} request{} ({} rate-limited) in {:.1} s",
             if dry_run {
                 " (dry run, nothing changed)"
             } else {
@@ -234,6 +238,7 @@ impl Summary {
             },
             parts.join(", "),
             self.requests,
+            if self.requests == 1 { "" } else { "s" },
             self.rate_limited,
             self.seconds,
         );

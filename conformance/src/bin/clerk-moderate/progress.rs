@@ -22,10 +22,9 @@ impl Progress {
         let bar = (wanted && std::io::stderr().is_terminal()).then(|| {
             let bar =
                 ProgressBar::with_draw_target(Some(users as u64), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} users · {per_sec} · ETA {eta} · {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            let style =
+                ProgressStyle::with_template("{bar:25} {pos}/{len} users · ETA {eta} · {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.enable_steady_tick(Duration::from_millis(250));
             bar
@@ -56,7 +55,7 @@ impl Progress {
     pub fn sent(&self, stats: &RunStats) {
         if let Some(bar) = &self.bar {
             if !self.stopping {
-                bar.set_message(format!("{} requests", stats.requests));
+                bar.set_message(format!("{} sent", stats.requests));
             }
         }
     }
@@ -71,15 +70,12 @@ impl Progress {
             .map(|until| until.saturating_duration_since(Instant::now()))
             .unwrap_or_default();
         let message = match reason {
-            WaitReason::RateLimited => format!(
-                "rate limited by Clerk (429): paused, resuming in {}",
-                seconds(left)
-            ),
+            WaitReason::RateLimited => format!("rate limited (429): resuming in {}", seconds(left)),
             WaitReason::Backoff => format!("retrying in {}", seconds(left)),
             WaitReason::Pace => {
-                format!("{} requests · pacing under the rate limit", stats.requests)
+                format!("{} sent · pacing", stats.requests)
             }
-            _ => format!("{} requests · waiting for answers", stats.requests),
+            _ => format!("{} sent · waiting for answers", stats.requests),
         };
         bar.set_message(message);
     }
@@ -88,9 +84,7 @@ impl Progress {
     pub fn stopping(&mut self, in_flight: u64) {
         self.stopping = true;
         if let Some(bar) = &self.bar {
-            bar.set_message(format!(
-                "stopping: waiting for {in_flight} request(s) in flight"
-            ));
+            bar.set_message(format!("stopping: {in_flight} in flight"));
         }
     }
 
