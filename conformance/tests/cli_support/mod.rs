@@ -119,21 +119,30 @@ pub fn run(target: Option<&Target>, args: &[&str], stdin: Option<&[u8]>) -> Ran 
     ran
 }
 
-/// Feeds `stdin`, collects the outputs, and waits at most `limit` (then kills the child).
+/// Feeds `stdin`, collects the outputs (those still piped), and waits at most `limit` (then
+/// kills the child).
 pub fn finish(mut child: Child, stdin: Vec<u8>, limit: Duration) -> Ran {
-    let mut input = child.stdin.take().expect("piped stdin");
-    let feeder = std::thread::spawn(move || {
-        // The command may stop reading early (an invalid id): that is not the test's failure.
-        let _ = input.write_all(&stdin);
+    let feeder = child.stdin.take().map(|mut input| {
+        std::thread::spawn(move || {
+            // The command may stop reading early (an invalid id): not the test's failure.
+            let _ = input.write_all(&stdin);
+        })
     });
-    let stdout = reader(child.stdout.take().expect("piped stdout"));
-    let stderr = reader(child.stderr.take().expect("piped stderr"));
+    let stdout = child.stdout.take().map(reader);
+    let stderr = child.stderr.take().map(reader);
     let code = wait_bounded(&mut child, limit);
-    let _ = feeder.join();
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
+    let collect = |handle: Option<std::thread::JoinHandle<String>>| {
+        handle
+            .map(|h| h.join().expect("reader"))
+            .unwrap_or_default()
+    };
     Ran {
         code,
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
+        stdout: collect(stdout),
+        stderr: collect(stderr),
     }
 }
 
