@@ -16,26 +16,32 @@ fn the_demo_needs_no_key_and_shows_before_and_after_through_both_transports() {
         let ran = run(target, &["demo"], None);
         ran.assert_code(0);
         for transport in ["[ureq] ", "[hyper]"] {
-            let unban = ran
-                .stdout
-                .lines()
-                .skip_while(|l| !(l.starts_with(transport) && l.contains(" unban ")))
-                .nth(1)
-                .unwrap_or_else(|| panic!("{transport} unban\n{}", ran.stdout));
-            assert!(
-                unban.contains("banned, not locked  ->  not banned, not locked"),
-                "{unban}"
-            );
-            let unlock = ran
-                .stdout
-                .lines()
-                .skip_while(|l| !(l.starts_with(transport) && l.contains(" unlock ")))
-                .nth(1)
-                .unwrap();
-            assert!(
-                unlock.contains("locked (3600 s left)  ->  not banned, not locked"),
-                "{unlock}"
-            );
+            for (command, before) in [
+                (" unban ", "banned, not locked"),
+                (" unlock ", "not banned, locked (3600 s left)"),
+            ] {
+                // The lines under the command's header, up to the blank line.
+                let block: Vec<&str> = ran
+                    .stdout
+                    .lines()
+                    .skip_while(|l| {
+                        !(l.starts_with(transport)
+                            && l.contains(command)
+                            && !l.contains("--dry-run"))
+                    })
+                    .skip(1)
+                    .take_while(|l| !l.is_empty())
+                    .collect();
+                let changed = format!("{before}  ->  not banned, not locked");
+                assert!(
+                    block.len() >= 2
+                        && block
+                            .iter()
+                            .filter(|l| !l.contains("not_found"))
+                            .all(|l| l.starts_with("        done") && l.contains(&changed)),
+                    "{transport}{command}: {block:?}"
+                );
+            }
         }
         assert!(ran.stdout.contains("--dry-run"), "{}", ran.stdout);
         assert!(ran.stdout.contains("would_change"), "{}", ran.stdout);
