@@ -46,6 +46,16 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
     if let Some(journal) = &journal {
         describe_journal(journal, &earlier);
     }
+    if ids.is_empty() {
+        note(if skipped > 0 {
+            format!("{action}: nothing left to do: all {skipped} users are finished in the journal")
+        } else {
+            format!("{action}: no user ids in the input: nothing to do")
+        });
+        let summary = Summary::new(&RunStats::default(), Default::default(), skipped, None);
+        print_summary(&summary, &args, action);
+        return Ok(Exit::Success);
+    }
     note(plan(
         action,
         &args,
@@ -55,11 +65,6 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
         duplicates,
         skipped,
     ));
-    if ids.is_empty() {
-        let summary = Summary::new(&RunStats::default(), Default::default(), skipped, None);
-        print_summary(&summary, &args, action);
-        return Ok(Exit::Success);
-    }
     if action.changes_users() && !args.dry_run {
         let what = format!(
             "{action} {} users on the {} instance at {}",
@@ -307,23 +312,20 @@ struct Observer<'a> {
 }
 
 impl Observer<'_> {
-    /// Once a stop was asked for, says so (once) and shows it on the bar.
-    fn notice_stop(&mut self, stats: &RunStats) {
+    /// Once a stop was asked for, says so (once, before the outcomes it causes) and shows it
+    /// on the bar.
+    fn notice_stop(&mut self) {
         if self.stop_noted || !self.stop.interrupt.is_triggered() {
             return;
         }
         self.stop_noted = true;
-        let in_flight = stats
-            .requests
-            .saturating_sub(stats.responses + stats.transport_failures);
-        self.progress.stopping(in_flight);
+        self.progress.stopping();
         if self.stop.signalled() {
-            let progress = &self.progress;
-            progress.suspend(|| {
-                note(format_args!(
-                    "interrupted: sending nothing more; waiting for {in_flight} request(s) in \
-                     flight, then the summary (Ctrl-C again quits at once)"
-                ));
+            self.progress.suspend(|| {
+                note(
+                    "interrupted: sending nothing more; waiting for the requests in flight, \
+                     then the summary (Ctrl-C again quits at once)",
+                );
             });
         }
     }
@@ -331,6 +333,7 @@ impl Observer<'_> {
 
 impl RunObserver for &mut Observer<'_> {
     fn on_outcome(&mut self, outcome: UserOutcome) {
+        self.notice_stop();
         let line = OutcomeLine::new(&outcome).to_json_line();
         // The journal first: an outcome is recorded before it is reported.
         if let Some(journal) = &mut self.journal {
@@ -356,7 +359,7 @@ impl RunObserver for &mut Observer<'_> {
     }
 
     fn on_wait(&mut self, reason: WaitReason, until: Option<Instant>, stats: &RunStats) {
-        self.notice_stop(stats);
+        self.notice_stop();
         self.progress.waiting(reason, until, stats);
     }
 

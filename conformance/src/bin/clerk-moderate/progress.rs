@@ -81,10 +81,10 @@ impl Progress {
     }
 
     /// The run is stopping: say what it waits for.
-    pub fn stopping(&mut self, in_flight: u64) {
+    pub fn stopping(&mut self) {
         self.stopping = true;
         if let Some(bar) = &self.bar {
-            bar.set_message(format!("stopping: {in_flight} in flight"));
+            bar.set_message("stopping: waiting for the requests in flight");
         }
     }
 
