@@ -157,7 +157,8 @@ impl FilterArgs {
         if let Some(text) = &self.query {
             filter = filter.query(text);
         }
-        let times: [(Option<i64>, fn(UserFilter, i64) -> UserFilter); 4] = [
+        type SetTime = fn(UserFilter, i64) -> UserFilter;
+        let times: [(Option<i64>, SetTime); 4] = [
             (self.created_after, UserFilter::created_after),
             (self.created_before, UserFilter::created_before),
             (self.last_sign_in_after, UserFilter::last_sign_in_after),

@@ -252,21 +252,19 @@ impl Summary {
     }
 }
 
-/// The kind of every outcome, for tests.
-#[cfg(test)]
-const KINDS: [clerk_moderation_core::OutcomeKind; 6] = [
-    OutcomeKind::Done,
-    OutcomeKind::NotFound,
-    OutcomeKind::Failed,
-    OutcomeKind::NotAttempted,
-    OutcomeKind::WouldChange,
-    OutcomeKind::Unchanged,
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use clerk_moderation_core::OutcomeKind;
+
+    const KINDS: [OutcomeKind; 6] = [
+        OutcomeKind::Done,
+        OutcomeKind::NotFound,
+        OutcomeKind::Failed,
+        OutcomeKind::NotAttempted,
+        OutcomeKind::WouldChange,
+        OutcomeKind::Unchanged,
+    ];
 
     #[test]
     fn the_summary_has_every_field_the_spec_names() {
