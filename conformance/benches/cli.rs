@@ -15,6 +15,9 @@
 //! - **unpaced**: `--rate 1000000/1` and `Pace::Unlimited`, the emulator's limit off: the run is
 //!   bound by the round trips alone, so the command's own cost shows.
 //!
+//! A third contender is the command with `--journal FILE` (a line written per outcome, `fsync`
+//! at least once a second).
+//!
 //! Figures: users per second (median over rounds, min–max), the ratio command / library taken
 //! within each round (median), client CPU seconds (the command: `/proc/<pid>/stat` of the
 //! exited child before it is reaped; the library: `/proc/self/stat` across the run, this process
@@ -183,10 +186,12 @@ fn library(settings: &Settings, files: &Files, paced: bool) -> Measured {
     }
 }
 
-/// The command, as a child process.
-fn command(settings: &Settings, files: &Files, paced: bool) -> Measured {
+/// The command, as a child process; with `journal`, `--journal` too.
+fn command(settings: &Settings, files: &Files, paced: bool, journal: bool) -> Measured {
     let emulator = emulator(settings, files, paced);
     let concurrency = settings.concurrency.to_string();
+    let journal_path = files.ids_txt.with_file_name("unban.journal");
+    let _ = std::fs::remove_file(&journal_path);
     let mut args = vec![
         "unban",
         "--from",
@@ -198,6 +203,9 @@ fn command(settings: &Settings, files: &Files, paced: bool) -> Measured {
     ];
     if !paced {
         args.extend(["--rate", "1000000/1"]);
+    }
+    if journal {
+        args.extend(["--journal", journal_path.to_str().expect("a UTF-8 path")]);
     }
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_clerk-moderate"))
@@ -265,26 +273,32 @@ fn median(values: &mut [f64]) -> f64 {
 fn phase(settings: &Settings, files: &Files, paced: bool) {
     let mut lib = Vec::new();
     let mut cli = Vec::new();
+    let mut journaled = Vec::new();
     for round in 0..settings.rounds {
-        if round % 2 == 0 {
-            lib.push(library(settings, files, paced));
-            cli.push(command(settings, files, paced));
-        } else {
-            cli.push(command(settings, files, paced));
-            lib.push(library(settings, files, paced));
+        // The order rotates round by round, so that drift falls on every contender alike.
+        for turn in 0..3 {
+            match (round + turn) % 3 {
+                0 => lib.push(library(settings, files, paced)),
+                1 => cli.push(command(settings, files, paced, false)),
+                _ => journaled.push(command(settings, files, paced, true)),
+            }
         }
         println!(
-            "  round {}: library {:.0} users/s, clerk-moderate {:.0} users/s",
+            "  round {}: library {:.0} users/s, clerk-moderate {:.0}, with --journal {:.0}",
             round + 1,
             lib[round].users_per_sec,
-            cli[round].users_per_sec
+            cli[round].users_per_sec,
+            journaled[round].users_per_sec
         );
     }
-    let mut ratios: Vec<f64> = lib
-        .iter()
-        .zip(&cli)
-        .map(|(l, c)| c.users_per_sec / l.users_per_sec)
-        .collect();
+    let ratios = |runs: &[Measured]| -> f64 {
+        let mut ratios: Vec<f64> = lib
+            .iter()
+            .zip(runs)
+            .map(|(l, c)| c.users_per_sec / l.users_per_sec)
+            .collect();
+        median(&mut ratios)
+    };
     let row = |name: &str, runs: &[Measured], ratio: f64| {
         let mut rates: Vec<f64> = runs.iter().map(|m| m.users_per_sec).collect();
         let (min, max) = (
@@ -322,7 +336,12 @@ fn phase(settings: &Settings, files: &Files, paced: bool) {
     );
     println!("| --- | --- | --- | --- | --- |");
     row("library: `Client<UreqTransport>::run`", &lib, 1.0);
-    row("`clerk-moderate unban --json`", &cli, median(&mut ratios));
+    row("`clerk-moderate unban --json`", &cli, ratios(&cli));
+    row(
+        "`clerk-moderate unban --json --journal FILE`",
+        &journaled,
+        ratios(&journaled),
+    );
 }
 
 fn main() {
