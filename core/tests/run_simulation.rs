@@ -174,6 +174,52 @@ fn random_429s_503s_silences_and_resets_all_end_with_one_true_outcome_each() {
 }
 
 #[test]
+fn with_the_first_request_alone_a_wrong_key_costs_one_request() {
+    let all = user_ids("w", 2_000);
+    for action in [Action::Unban, Action::Lock] {
+        let mut server = server(&all, 5);
+        server.faults.unauthorized_from = Some(0);
+        let mut run = Run::new(
+            config("sk_live_x"),
+            action,
+            ids(&all),
+            RunOptions::default()
+                .with_seed(3)
+                .with_concurrency(16)
+                .with_first_request_alone(true),
+        );
+        let record = drive(&mut run, &mut server, LateAnswers::CutAtDeadline);
+        let counts = check_invariants(&record, &all, None, None);
+        assert_eq!(record.sent.len(), 1, "{action}");
+        let carried = record.sent[0].2.len();
+        assert_eq!(count(&counts, OutcomeKind::Failed), carried);
+        assert_eq!(
+            count(&counts, OutcomeKind::NotAttempted),
+            all.len() - carried
+        );
+    }
+    // Once the first is answered, the others go out side by side as usual.
+    let mut server = server(&all, 6);
+    let mut run = Run::new(
+        config("sk_live_x"),
+        Action::Lock,
+        ids(&all[..64]),
+        RunOptions::default()
+            .with_seed(3)
+            .with_concurrency(16)
+            .with_first_request_alone(true),
+    );
+    let record = drive(&mut run, &mut server, LateAnswers::CutAtDeadline);
+    let counts = check_invariants(&record, &all[..64], None, None);
+    assert_eq!(count(&counts, OutcomeKind::Done), 64);
+    assert!(
+        record.sent[1].0 > record.sent[0].0,
+        "the second waits for the first"
+    );
+    assert_eq!(record.sent[1].0, record.sent[16].0, "then 16 go at once");
+}
+
+#[test]
 fn a_wrong_key_mid_run_stops_it_and_leaves_the_rest_not_attempted() {
     let all = user_ids("k", 5_000);
     let mut server = server(&all, 4);

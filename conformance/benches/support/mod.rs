@@ -23,6 +23,13 @@ pub fn proc_status_kib(pid: &str, field: &str) -> Option<u64> {
         .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
 }
 
+/// The state letter of a process (`R`, `S`, `Z` for one that exited and is not yet reaped…),
+/// or `None` once it is gone.
+pub fn proc_state(pid: &str) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+}
+
 /// User plus system CPU time of a process so far, in seconds (all its threads).
 pub fn proc_cpu_secs(pid: &str) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;

@@ -301,6 +301,12 @@ impl Run {
             if self.stopped.is_some() || self.in_flight.len() >= self.options.concurrency() {
                 return wait(wake_for_deadline, WaitReason::InFlight);
             }
+            // The first request alone: its answer may be fatal (a wrong key) for all the others.
+            let nothing_answered = self.stats.responses + self.stats.transport_failures == 0;
+            if self.options.first_request_alone() && nothing_answered && !self.in_flight.is_empty()
+            {
+                return wait(wake_for_deadline, WaitReason::InFlight);
+            }
             match self.paused_until {
                 Some(until) if until > now => {
                     return wait(

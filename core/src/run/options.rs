@@ -21,9 +21,10 @@ pub enum Pace {
 
 /// How a run paces, retries, bounds and batches its requests.
 ///
-/// The defaults suit a run against Clerk: the pace from the key, 16 requests in flight, the
-/// default [`RetryPolicy`], 60 s per user for all its attempts and waits, bulk endpoints for ban
-/// and unban, and at most 32 transport failures in a row before the run stops.
+/// The defaults suit a run against Clerk: the pace from the key, 16 requests in flight (after
+/// the first, which goes alone: a wrong key then costs one request), the default
+/// [`RetryPolicy`], 60 s per user for all its attempts and waits, bulk endpoints for ban and
+/// unban, and at most 32 transport failures in a row before the run stops.
 ///
 /// ```
 /// use clerk_moderation_core::{RateLimit, RunOptions};
@@ -46,6 +47,7 @@ pub struct RunOptions {
     dry_run: bool,
     seed: Option<u64>,
     max_consecutive_transport_failures: u32,
+    first_request_alone: bool,
 }
 
 impl Default for RunOptions {
@@ -59,6 +61,7 @@ impl Default for RunOptions {
             dry_run: false,
             seed: None,
             max_consecutive_transport_failures: 32,
+            first_request_alone: true,
         }
     }
 }
@@ -124,6 +127,14 @@ impl RunOptions {
         self
     }
 
+    /// Sends the first request alone, and the others only once it was answered (or failed):
+    /// a wrong key, a plan without the feature or an instance with it off then costs one
+    /// request instead of a whole window of them. Costs one round trip. Default on.
+    pub fn with_first_request_alone(mut self, alone: bool) -> Self {
+        self.first_request_alone = alone;
+        self
+    }
+
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
@@ -166,6 +177,11 @@ impl RunOptions {
     /// The jitter seed, if one was set.
     pub fn seed(&self) -> Option<u64> {
         self.seed
+    }
+
+    /// Whether the first request goes alone.
+    pub fn first_request_alone(&self) -> bool {
+        self.first_request_alone
     }
 
     /// Transport failures in a row that stop the run.
