@@ -174,7 +174,7 @@ fn random_429s_503s_silences_and_resets_all_end_with_one_true_outcome_each() {
 }
 
 #[test]
-fn with_the_first_request_alone_a_wrong_key_costs_one_request() {
+fn by_default_the_first_request_goes_alone_so_a_wrong_key_costs_one_request() {
     let all = user_ids("w", 2_000);
     for action in [Action::Unban, Action::Lock] {
         let mut server = server(&all, 5);
@@ -183,10 +183,7 @@ fn with_the_first_request_alone_a_wrong_key_costs_one_request() {
             config("sk_live_x"),
             action,
             ids(&all),
-            RunOptions::default()
-                .with_seed(3)
-                .with_concurrency(16)
-                .with_first_request_alone(true),
+            RunOptions::default().with_seed(3).with_concurrency(16),
         );
         let record = drive(&mut run, &mut server, LateAnswers::CutAtDeadline);
         let counts = check_invariants(&record, &all, None, None);
@@ -198,6 +195,21 @@ fn with_the_first_request_alone_a_wrong_key_costs_one_request() {
             all.len() - carried
         );
     }
+    // Without it, a whole window of requests is in flight before the 401 comes back.
+    let mut server = server(&all, 7);
+    server.faults.unauthorized_from = Some(0);
+    let mut run = Run::new(
+        config("sk_live_x"),
+        Action::Lock,
+        ids(&all),
+        RunOptions::default()
+            .with_seed(3)
+            .with_concurrency(16)
+            .with_first_request_alone(false),
+    );
+    let record = drive(&mut run, &mut server, LateAnswers::CutAtDeadline);
+    check_invariants(&record, &all, None, None);
+    assert_eq!(record.sent.len(), 16);
     // Once the first is answered, the others go out side by side as usual.
     let mut server = server(&all, 6);
     let mut run = Run::new(
