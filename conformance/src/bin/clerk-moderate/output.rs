@@ -110,23 +110,34 @@ impl<'a> OutcomeLine<'a> {
     }
 }
 
-/// What went wrong, for the outcomes where something did.
+/// What went wrong, for the outcomes where something did. Clerk's own words when it answered
+/// (its status, code and trace id have fields of their own), else the whole story.
 fn message(outcome: &Outcome) -> Option<String> {
     match outcome {
-        Outcome::NotFound(Some(error)) => Some(match error.errors().first() {
-            Some(clerk) => clerk
-                .long_message
-                .clone()
-                .unwrap_or_else(|| clerk.message.clone()),
-            None => error.to_string(),
-        }),
+        Outcome::NotFound(Some(error)) => {
+            Some(clerk_words(error).unwrap_or_else(|| error.to_string()))
+        }
         Outcome::NotFound(None) => {
             Some("left out of Clerk's answer to the bulk request: no such user".to_owned())
         }
-        Outcome::Failed(failure) => Some(failure.to_string()),
+        Outcome::Failed(failure) => Some(match failure.response_error().and_then(clerk_words) {
+            Some(words) => format!("{words}; {}", failure.stop),
+            None => failure.to_string(),
+        }),
         Outcome::NotAttempted(reason) => Some(reason.to_string()),
         _ => None,
     }
+}
+
+/// The first of Clerk's error entries, in its longer form when it has one.
+fn clerk_words(error: &clerk_moderation_core::ResponseError) -> Option<String> {
+    let clerk = error.errors().first()?;
+    Some(
+        clerk
+            .long_message
+            .clone()
+            .unwrap_or_else(|| clerk.message.clone()),
+    )
 }
 
 /// A user's state in words: `banned, locked (3600 s left)`.
