@@ -196,8 +196,8 @@ fn by_default_the_first_request_goes_alone_so_a_wrong_key_costs_one_request() {
         );
     }
     // Without it, a whole window of requests is in flight before the 401 comes back.
-    let mut server = server(&all, 7);
-    server.faults.unauthorized_from = Some(0);
+    let mut refusing = server(&all, 7);
+    refusing.faults.unauthorized_from = Some(0);
     let mut run = Run::new(
         config("sk_live_x"),
         Action::Lock,
@@ -207,7 +207,7 @@ fn by_default_the_first_request_goes_alone_so_a_wrong_key_costs_one_request() {
             .with_concurrency(16)
             .with_first_request_alone(false),
     );
-    let record = drive(&mut run, &mut server, LateAnswers::CutAtDeadline);
+    let record = drive(&mut run, &mut refusing, LateAnswers::CutAtDeadline);
     check_invariants(&record, &all, None, None);
     assert_eq!(record.sent.len(), 16);
     // Once the first is answered, the others go out side by side as usual.
