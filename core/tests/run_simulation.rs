@@ -383,10 +383,11 @@ fn a_silent_server_fails_each_user_at_its_deadline_and_never_hangs() {
                     RunStep::Finished => break,
                 }
             }
-            // Four in flight, given up at 30 s; their places stay taken until answered.
+            // The first alone, given up at 30 s; then three more, given up at 60 s. The four
+            // places stay taken until answered, and the run waits for that.
             assert_eq!(sent, 4);
             assert_eq!(outcomes, 4);
-            assert_eq!(clock.duration_since(now), Duration::from_secs(30));
+            assert_eq!(clock.duration_since(now), Duration::from_secs(60));
             continue;
         }
         let record = drive(&mut run, &mut server, late);
@@ -398,9 +399,9 @@ fn a_silent_server_fails_each_user_at_its_deadline_and_never_hangs() {
             assert!(matches!(failure.cause, FailureCause::TimedOut));
             assert_eq!(failure.stop, StopReason::DeadlineExceeded);
         }
-        // Five waves of four, 30 s each.
+        // The first alone, then five waves of four (4, 4, 4, 4, 3): 30 s each.
         let seconds = record.end.duration_since(record.start).as_secs();
-        assert_eq!(seconds, 150);
+        assert_eq!(seconds, 180);
     }
 }
 
@@ -454,7 +455,10 @@ fn transport_failures_in_a_row_stop_the_run_instead_of_failing_user_after_user()
     );
     let record = drive(&mut run, &mut server, LateAnswers::CutAtDeadline);
     let counts = check_invariants(&record, &all, None, Some(Duration::from_secs(60)));
-    assert_eq!(run.stats().transport_failures, 32);
+    // The 32nd stops it; the few still in flight then report their failures too.
+    let failures = run.stats().transport_failures;
+    assert!((32..=32 + 16).contains(&failures), "{failures}");
+    assert_eq!(run.stats().requests, failures);
     assert!(count(&counts, OutcomeKind::NotAttempted) > 9_900);
     assert!(matches!(
         run.stopped(),
@@ -520,7 +524,9 @@ fn an_interrupted_run_sends_nothing_more_and_awaits_what_is_in_flight() {
         config("sk_test_x"),
         Action::Lock,
         ids(&all),
-        RunOptions::default().with_concurrency(3),
+        RunOptions::default()
+            .with_concurrency(3)
+            .with_first_request_alone(false),
     );
     let now = std::time::Instant::now();
     let mut attempts = Vec::new();

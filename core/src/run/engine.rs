@@ -162,6 +162,8 @@ pub struct Run {
     pub(super) next_attempt: u64,
     pub(super) random_state: u64,
     pub(super) transport_failures_in_a_row: u32,
+    /// Whether the first request was answered, failed, or given up on at its deadline.
+    pub(super) first_request_settled: bool,
     pub(super) stats: RunStats,
 }
 
@@ -217,6 +219,7 @@ impl Run {
             next_attempt: 0,
             random_state: options.seed().unwrap_or(0),
             transport_failures_in_a_row: 0,
+            first_request_settled: false,
             stats,
             config,
             action,
@@ -302,8 +305,10 @@ impl Run {
                 return wait(wake_for_deadline, WaitReason::InFlight);
             }
             // The first request alone: its answer may be fatal (a wrong key) for all the others.
-            let nothing_answered = self.stats.responses + self.stats.transport_failures == 0;
-            if self.options.first_request_alone() && nothing_answered && !self.in_flight.is_empty()
+            // Once it is answered, or given up on at its deadline, the rest may go.
+            if self.options.first_request_alone()
+                && !self.first_request_settled
+                && self.stats.requests > 0
             {
                 return wait(wake_for_deadline, WaitReason::InFlight);
             }
@@ -525,6 +530,7 @@ impl Run {
 
     fn take_flight(&mut self, attempt: AttemptId) -> Option<InFlight> {
         let position = self.in_flight.iter().position(|f| f.attempt == attempt)?;
+        self.first_request_settled = true;
         Some(self.in_flight.swap_remove(position))
     }
 
@@ -538,6 +544,7 @@ impl Run {
             }
         }
         for unit in expired {
+            self.first_request_settled = true;
             self.fail(unit, FailureCause::TimedOut, StopReason::DeadlineExceeded);
         }
         let past = |unit: &Unit| unit.attempts.deadline().is_some_and(|d| d <= now);
