@@ -35,3 +35,8 @@ pub mod decoder;
 pub mod emulator;
 pub mod kit;
 pub mod strategies;
+
+/// The workspace README's examples, compiled as doctests (this crate sees every other one).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct WorkspaceReadmeDoctests;
