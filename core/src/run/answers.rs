@@ -30,24 +30,24 @@ impl Run {
         if unit.kind == UnitKind::Single || unit.kind == UnitKind::ReadOne {
             let index = unit.users[0];
             let asked = self.ids[index as usize].as_str();
-            if let Some(user) = users.into_iter().next() {
-                let outcome = if user.id == asked {
-                    self.outcome_for(unit.kind, user)
-                } else {
-                    failed(
-                        FailureCause::WrongUser {
-                            answered: user
-                                .id
-                                .chars()
-                                .take(64)
-                                .flat_map(char::escape_default)
-                                .collect(),
-                        },
-                        StopReason::NotRetryable,
-                    )
-                };
-                self.emit(index, outcome, requests);
-            }
+            let outcome = match users.into_iter().next() {
+                Some(user) if user.id == asked => self.outcome_for(unit.kind, user),
+                Some(user) => failed(
+                    FailureCause::WrongUser {
+                        answered: user
+                            .id
+                            .chars()
+                            .take(64)
+                            .flat_map(char::escape_default)
+                            .collect(),
+                    },
+                    StopReason::NotRetryable,
+                ),
+                // A single user's answer is one object, so this cannot be; were it to come, the
+                // user would still get its outcome.
+                None => Outcome::NotFound(None),
+            };
+            self.emit(index, outcome, requests);
         } else {
             let mut answered: Vec<Option<Box<User>>> = Vec::new();
             answered.resize_with(unit.users.len(), || None);
@@ -110,6 +110,8 @@ impl Run {
         }
     }
 
+    /// A user Clerk answered with: done, or for a dry-run read, whether the action would change
+    /// it.
     pub(super) fn outcome_for(&self, kind: UnitKind, user: Box<User>) -> Outcome {
         if !kind.reports_reads() || !self.action.changes_users() {
             Outcome::Done(user)
@@ -120,6 +122,9 @@ impl Run {
         }
     }
 
+    /// An error response, in order of precedence: fatal for the run; a 429 that pauses it; a
+    /// probe that could not tell; a bulk request to probe or split; a user not found; a retry;
+    /// a failure.
     pub(super) fn on_error_response(&mut self, mut unit: Unit, error: ResponseError, now: Instant) {
         if is_fatal(&error) {
             let fatal = NotAttemptedReason::Fatal(Arc::new(FatalError::Response(error.clone())));
