@@ -37,7 +37,9 @@ use clerk_moderation_transports::Client;
 use clerk_moderation_transports::ureq::UreqTransport;
 
 mod support;
-use support::{ChildGuard, EmulatorProcess, proc_cpu_secs, proc_state, proc_status_kib};
+use support::{
+    ChildGuard, EmulatorProcess, env_number, proc_cpu_secs, proc_state, proc_status_kib,
+};
 
 struct Settings {
     users: usize,
@@ -45,16 +47,6 @@ struct Settings {
     latency_ms: u64,
     concurrency: usize,
     phases: Vec<String>,
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
-        Err(_) => default,
-    }
 }
 
 impl Settings {

@@ -57,7 +57,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 mod support;
-use support::{ChildGuard, EmulatorProcess, proc_cpu_secs, proc_status_kib};
+use support::{ChildGuard, EmulatorProcess, env_number, proc_cpu_secs, proc_status_kib};
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -73,16 +73,6 @@ struct Settings {
     users: usize,
     max_secs: u64,
     phases: Vec<String>,
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
-        Err(_) => default,
-    }
 }
 
 impl Settings {

@@ -35,7 +35,7 @@ use clerk_moderation_transports::ureq::UreqTransport;
 use clerk_moderation_transports::{AsyncClient, Client};
 
 mod support;
-use support::{ChildGuard, EmulatorProcess, proc_cpu_secs, proc_status_kib};
+use support::{ChildGuard, EmulatorProcess, env_number, proc_cpu_secs, proc_status_kib};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Contender {
@@ -67,13 +67,6 @@ struct Job {
     users: usize,
     /// Users per second at Clerk's production limit: 1000 requests per 10 s.
     ceiling: f64,
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// What a child measured.

@@ -14,6 +14,18 @@ const CLOCK_TICKS: f64 = 100.0;
 /// How long the emulator may take to start and to stop.
 const EMULATOR_WAIT: Duration = Duration::from_secs(10);
 
+/// A number from the environment, or `default` when the variable is unset; a bench setting that
+/// is not a number stops the bench rather than being ignored.
+pub fn env_number(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
+        Err(_) => default,
+    }
+}
+
 /// A `VmXxx:` line of `/proc/<pid>/status`, in KiB (`pid` may be `self`).
 pub fn proc_status_kib(pid: &str, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
