@@ -1,6 +1,8 @@
 //! `Attempts`: the retry bookkeeping of one request (a call, or one unit of a run).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::Instant;
 
 use crate::retry::{RetryDecision, RetryPolicy, StopReason};
 

@@ -2,7 +2,9 @@
 //! machine. The clients' single-user methods are small drivers of it.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::Instant;
 
 use http::Request;
 

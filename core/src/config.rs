@@ -43,6 +43,9 @@ pub struct ApiConfig {
     /// to it, so it is computed once here instead of on each build.
     base_url: String,
     is_https: bool,
+    /// `http://` to a loopback host: requests carry [`LoopbackHttp`](crate::LoopbackHttp) so that transports may send
+    /// them without TLS.
+    is_loopback_http: bool,
     api_version: Option<HeaderValue>,
     user_agent: HeaderValue,
 }
@@ -55,6 +58,7 @@ impl ApiConfig {
             secret_key,
             base_url: format!("{DEFAULT_BASE_URL}/v1"),
             is_https: true,
+            is_loopback_http: false,
             api_version: Some(HeaderValue::from_static(DEFAULT_API_VERSION)),
             user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
         }
@@ -122,9 +126,12 @@ impl ApiConfig {
     /// `https://api.clerk.com/v1` (as Clerk's docs write it) both send to
     /// `https://api.clerk.com/v1/users/…`. Refuses user info, a query, a fragment and dot
     /// segments (`.`, `..`, and their percent-encoded forms such as `%2e%2e`), which a server
-    /// or proxy may resolve into another path. Whether plain `http://` may actually be used is
-    /// for the transport to decide (the built-in ones allow it only for loopback hosts, and
-    /// only when switched on).
+    /// or proxy may resolve into another path.
+    ///
+    /// Plain `http://` is accepted here; whether it is sent is the transport's rule. A loopback
+    /// host (`127.0.0.0/8`, `::1`, `localhost`) makes every request carry [`LoopbackHttp`](crate::LoopbackHttp),
+    /// which the built-in transports take as the caller's explicit choice (an emulator, a local
+    /// proxy); any other `http://` host they refuse before connecting.
     ///
     /// ```
     /// use clerk_moderation_core::{ApiConfig, SecretKey};
@@ -171,6 +178,7 @@ impl ApiConfig {
             prefix
         );
         self.is_https = is_https;
+        self.is_loopback_http = !is_https && is_loopback_host(authority.host());
         Ok(self)
     }
 
@@ -230,6 +238,22 @@ impl ApiConfig {
     /// Whether the base URL is `https://`.
     pub fn is_https(&self) -> bool {
         self.is_https
+    }
+
+    /// Whether the base URL is plain `http://` to a loopback host: its requests then carry
+    /// [`LoopbackHttp`](crate::LoopbackHttp).
+    ///
+    /// ```
+    /// use clerk_moderation_core::{ApiConfig, SecretKey};
+    ///
+    /// let config = ApiConfig::new(SecretKey::new("sk_test_abc").unwrap());
+    /// assert!(config.clone().with_base_url("http://127.0.0.1:8080").unwrap().is_loopback_http());
+    /// assert!(config.clone().with_base_url("http://localhost").unwrap().is_loopback_http());
+    /// assert!(!config.clone().with_base_url("http://example.com").unwrap().is_loopback_http());
+    /// assert!(!config.with_base_url("https://127.0.0.1").unwrap().is_loopback_http());
+    /// ```
+    pub fn is_loopback_http(&self) -> bool {
+        self.is_loopback_http
     }
 
     /// The `Clerk-API-Version` value, unless it is left out.
@@ -312,4 +336,31 @@ fn is_dot_segment(segment: &str) -> bool {
         (bytes.next(), bytes.next(), bytes.next()),
         (Some(b'.'), None, None) | (Some(b'.'), Some(b'.'), None)
     )
+}
+
+/// Whether `host` is a loopback host: `localhost` (any case), an IPv4 address in `127.0.0.0/8`,
+/// or `::1` (bracketed or not). Nothing else, so nothing that needs a DNS lookup to decide.
+///
+/// ```
+/// use clerk_moderation_core::is_loopback_host;
+///
+/// assert!(is_loopback_host("localhost"));
+/// assert!(is_loopback_host("127.0.0.1"));
+/// assert!(is_loopback_host("127.3.2.1"));
+/// assert!(is_loopback_host("[::1]"));
+/// assert!(!is_loopback_host("localhost.example.com"));
+/// assert!(!is_loopback_host("127.0.0.1.nip.io"));
+/// assert!(!is_loopback_host("0.0.0.0"));
+/// assert!(!is_loopback_host("example.com"));
+/// ```
+pub fn is_loopback_host(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }

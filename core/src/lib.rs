@@ -7,6 +7,7 @@ pub mod error;
 pub mod model;
 mod operation;
 mod operations;
+mod request_extensions;
 mod retry;
 pub mod run;
 mod secret_key;
@@ -15,10 +16,21 @@ mod user_id;
 
 pub use http;
 
+/// The engine's clock type: when a run or a call is polled, when a request is due, when a
+/// deadline passes. The engine never reads a clock; the driver makes these.
+///
+/// It is std's `Instant` on every target but `wasm32-unknown-unknown`, where std's cannot be
+/// made (`Instant::now` panics there) and [web-time](https://docs.rs/web-time)'s, backed by
+/// `performance.now()`, stands in with the same API.
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+pub use std::time::Instant;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use web_time::Instant;
+
 pub use call::{Call, CallError, CallErrorKind, CallStep};
 pub use config::{
     API_URL_VAR, ApiConfig, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, EnvError,
-    SECRET_KEY_VAR,
+    SECRET_KEY_VAR, is_loopback_host,
 };
 pub use error::{
     ApiError, BuildError, ClerkError, ClerkErrors, DecodeError, ResponseError, RetryAfter,
@@ -40,6 +52,7 @@ pub use run::{
     Pace, Pacer, RateLimit, Run, RunOptions, RunStats, RunStep, UnknownAction, UserOutcome,
     WaitReason,
 };
+pub use request_extensions::{LoopbackHttp, ResponseCap};
 pub use secret_key::{Instance, SecretKey};
 pub use transport::{AsyncTransport, Delivery, FailureClass, Transport, TransportFailure};
 pub use user_id::{MAX_USER_ID_LEN, UserId};

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 use crate::config::ApiConfig;
 use crate::error::{BuildError, ResponseError, error_from_parts, parse_success};
+use crate::request_extensions::{LoopbackHttp, ResponseCap};
 use crate::user_id::UserId;
 
 /// The `Clerk-API-Version` header.
@@ -56,12 +57,15 @@ pub trait Operation {
     ) -> Result<Self::Output, ResponseError>;
 }
 
-/// Builds a request to `{base}/users{path}` with the headers every request carries.
+/// Builds a request to `{base}/users{path}` with the headers every request carries, and the
+/// extensions that tell the transport how large its answer may be (`answer_users` users) and
+/// whether plain HTTP to loopback was asked for.
 pub(crate) fn build_request(
     config: &ApiConfig,
     method: Method,
     path: std::fmt::Arguments<'_>,
     json_body: Option<Vec<u8>>,
+    answer_users: u32,
 ) -> Result<Request<Vec<u8>>, BuildError> {
     let mut uri = String::with_capacity(config.base_url().len() + 64);
     uri.push_str(config.base_url());
@@ -88,6 +92,11 @@ pub(crate) fn build_request(
     if has_body {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
+    let extensions = request.extensions_mut();
+    extensions.insert(ResponseCap::for_users(answer_users));
+    if config.is_loopback_http() {
+        extensions.insert(LoopbackHttp);
+    }
     Ok(request)
 }
 
@@ -104,12 +113,14 @@ pub(crate) fn build_user_request(
             method,
             format_args!("/{}/{action}", user_id.path_segment()),
             None,
+            1,
         ),
         None => build_request(
             config,
             method,
             format_args!("/{}", user_id.path_segment()),
             None,
+            1,
         ),
     }
 }

@@ -42,6 +42,10 @@ impl SecretKey {
             Some("is longer than 512 bytes")
         } else if !key.bytes().all(|b| b.is_ascii_graphic()) {
             Some("has a character that is not visible ASCII")
+        } else if key.starts_with("pk_") {
+            // A publishable key is public by design and opens nothing in the Backend API:
+            // sending one is always a mix-up of the two keys.
+            Some("is a publishable key (pk_...), not a secret key (sk_...)")
         } else {
             None
         };
@@ -70,6 +74,32 @@ impl SecretKey {
         // Built from "Bearer " + visible ASCII, so both the prefix and UTF-8 hold.
         let bytes = self.authorization.as_bytes();
         std::str::from_utf8(&bytes["Bearer ".len()..]).unwrap_or_default()
+    }
+
+    /// A fingerprint of the key: the first 16 bytes of its SHA-256, in hex (32 characters).
+    ///
+    /// It names the instance the key belongs to wherever something must be bound to it and
+    /// kept (a journal, a shared rate budget) without keeping the key: a fingerprint cannot be
+    /// turned back into the key, and two keys share one only by a 2^-64 chance.
+    ///
+    /// ```
+    /// use clerk_moderation_core::SecretKey;
+    ///
+    /// let key = SecretKey::new("sk_test_abc").unwrap();
+    /// let fingerprint = key.fingerprint();
+    /// assert_eq!(fingerprint.len(), 32);
+    /// assert!(!fingerprint.contains("abc"));
+    /// assert_eq!(fingerprint, SecretKey::new("sk_test_abc").unwrap().fingerprint());
+    /// assert_ne!(fingerprint, SecretKey::new("sk_test_abd").unwrap().fingerprint());
+    /// ```
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        use std::fmt::Write as _;
+        let digest = Sha256::digest(self.expose_secret().as_bytes());
+        digest[..16].iter().fold(String::with_capacity(32), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
     }
 
     /// Whether this is a development-instance key (`sk_test_…`).

@@ -213,7 +213,7 @@ impl TransportFailure {
     /// `Debug`, through its whole `source()` chain) shows `secret`: a closure transport's error
     /// may quote anything, and a run's outcomes are printed and logged.
     pub fn without_secret(self, secret: &[u8]) -> Self {
-        if secret.is_empty() || !mentions(&*self.error, secret) {
+        if !crate::error::shows_secret(&*self.error, secret) {
             return self;
         }
         Self {
@@ -271,20 +271,3 @@ impl std::fmt::Display for Withheld {
 }
 
 impl std::error::Error for Withheld {}
-
-/// Whether `error` or any error in its chain shows `secret` in its `Display` or `Debug`.
-fn mentions(error: &(dyn std::error::Error + 'static), secret: &[u8]) -> bool {
-    let shows = |text: String| text.as_bytes().windows(secret.len()).any(|w| w == secret);
-    let mut next = Some(error);
-    // A bounded walk: a cyclic or absurdly deep chain must not hang a run.
-    for _ in 0..32 {
-        let Some(error) = next else {
-            return false;
-        };
-        if shows(error.to_string()) || shows(format!("{error:?}")) {
-            return true;
-        }
-        next = error.source();
-    }
-    false
-}

@@ -53,6 +53,27 @@ impl UserId {
         &self.0
     }
 
+    /// Whether the id has the form of Clerk's own user ids: `user_` followed by one or more
+    /// ASCII letters and digits (`user_2g7np7Hrk0SN6kj5EDMLDaKNL0S`).
+    ///
+    /// [`UserId::new`] accepts more (an emulator's or a proxy's ids, as long as they can only
+    /// name one path); a tool that takes ids from people checks this too, so that `usr_123` or
+    /// a CSV header is caught before anything is sent.
+    ///
+    /// ```
+    /// use clerk_moderation_core::UserId;
+    ///
+    /// assert!(UserId::new("user_2g7np7Hrk0SN6kj5EDMLDaKNL0S").unwrap().has_clerk_form());
+    /// assert!(!UserId::new("usr_123").unwrap().has_clerk_form());
+    /// assert!(!UserId::new("user_").unwrap().has_clerk_form());
+    /// assert!(!UserId::new("user_x,user_y").unwrap().has_clerk_form());
+    /// ```
+    pub fn has_clerk_form(&self) -> bool {
+        self.0
+            .strip_prefix("user_")
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+    }
+
     /// The id as a percent-encoded path segment.
     pub fn path_segment(&self) -> impl fmt::Display + '_ {
         utf8_percent_encode(&self.0, PATH_SEGMENT)
@@ -128,5 +149,39 @@ impl std::str::FromStr for UserId {
     type Err = BuildError;
     fn from_str(id: &str) -> Result<Self, BuildError> {
         Self::new(id)
+    }
+}
+
+/// Serializes as the id's string.
+impl serde::Serialize for UserId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// Deserializes from a string, checked as [`UserId::new`] checks it: an id that could name
+/// another path is refused while deserializing (an axum `Path<UserId>` answers 400 for it).
+///
+/// ```
+/// use clerk_moderation_core::UserId;
+///
+/// let id: UserId = serde_json::from_str(r#""user_1""#).unwrap();
+/// assert_eq!(id.as_str(), "user_1");
+/// assert!(serde_json::from_str::<UserId>(r#""user_1/ban""#).is_err());
+/// assert_eq!(serde_json::to_string(&id).unwrap(), r#""user_1""#);
+/// ```
+impl<'de> serde::Deserialize<'de> for UserId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = UserId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Clerk user id")
+            }
+            fn visit_str<E: serde::de::Error>(self, id: &str) -> Result<UserId, E> {
+                UserId::new(id).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Visitor)
     }
 }

@@ -10,6 +10,7 @@ mod retry_after;
 
 pub use build::{BuildError, UserIdProblem};
 pub use clerk_errors::{ClerkError, ClerkErrors};
+pub use redact::shows_secret;
 pub use response::{ApiError, DecodeError, ResponseError, UnstructuredError};
 pub(crate) use response::{error_from_parts, parse_success};
 pub use retry_after::RetryAfter;

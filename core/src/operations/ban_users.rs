@@ -43,6 +43,7 @@ impl Operation for BanUsers {
             Method::POST,
             format_args!("/ban"),
             Some(bulk::body(&self.user_ids)?),
+            self.user_ids.len() as u32,
         )
     }
 

@@ -57,6 +57,7 @@ impl Operation for CountUsers {
             Method::GET,
             format_args!("/count{}", query.as_str()),
             None,
+            0,
         )
     }
 

@@ -98,6 +98,8 @@ impl Operation for ListUsers {
             Method::GET,
             format_args!("{}", query.as_str()),
             None,
+            // Clerk's page holds 10 users unless a limit says otherwise.
+            u32::from(self.limit.unwrap_or(10)),
         )
     }
 

@@ -43,6 +43,7 @@ impl Operation for UnbanUsers {
             Method::POST,
             format_args!("/unban"),
             Some(bulk::body(&self.user_ids)?),
+            self.user_ids.len() as u32,
         )
     }
 

@@ -2,7 +2,9 @@
 //! error, whether to stop the run, pause it, split or probe a bulk request, retry, or fail.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::Instant;
 
 use http::StatusCode;
 

@@ -4,7 +4,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
+use crate::Instant;
 
 use http::{Request, Response};
 

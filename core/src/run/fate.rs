@@ -2,7 +2,9 @@
 //! back in line, failed, or ended because the run stopped; and stopping the run itself.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::Instant;
 
 use super::engine::Run;
 use super::outcome::{Failure, FailureCause, NotAttemptedReason, Outcome};

@@ -1,7 +1,9 @@
 //! `RateLimit` and `Pacer`: never more requests in any window than the instance allows.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::Instant;
 
 use crate::secret_key::Instance;
 

@@ -1,7 +1,7 @@
 //! `Unit`: one request's worth of a run's users (a bulk chunk, one user, a page of reads), and
 //! how its request is built.
 
-use std::time::Instant;
+use crate::Instant;
 
 use http::Request;
 
