@@ -11,7 +11,7 @@
 //! - the floor under the second case: parsing the same answers, nothing else.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use clerk_moderation_core::http::Response;
 use clerk_moderation_core::{Action, ApiConfig, Pace, Run, RunOptions, RunStep, SecretKey, UserId};
@@ -106,7 +106,7 @@ fn timed_run(action: Action, ids: &[String], template: &Template) -> Duration {
                 let answers = std::mem::take(&mut pending);
                 let t = Instant::now();
                 for (attempt, response) in answers {
-                    run.on_response(attempt, response, now);
+                    run.on_response(attempt, response, now, SystemTime::UNIX_EPOCH);
                 }
                 inside += t.elapsed();
             }

@@ -1,10 +1,28 @@
-//! `Attempts`: the retry bookkeeping of one request (a call, or one unit of a run).
+//! `AttemptId` names one request a call or a run handed out; `Attempts` is the retry bookkeeping
+//! of one request (a call, or one unit of a run).
 
 use std::time::Duration;
 
 use crate::Instant;
 
 use crate::retry::{RetryDecision, RetryPolicy, StopReason};
+
+/// Names one request a [`Run`](crate::Run) or a [`Call`](crate::Call) handed out, so that its
+/// answer can be matched to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AttemptId(u64);
+
+impl AttemptId {
+    pub(crate) fn new(n: u64) -> Self {
+        Self(n)
+    }
+}
+
+impl std::fmt::Display for AttemptId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
 
 /// How many times a request was sent, how long it waited between tries, and when it must be
 /// done by. Counts from the first send: a user queued behind a long run does not age.

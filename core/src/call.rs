@@ -1,20 +1,17 @@
 //! `Call`: one operation driven to its end with the retry policy and a deadline, as a pure state
 //! machine. The clients' single-user methods are small drivers of it.
 
-use std::fmt;
-use std::time::Duration;
-
-use crate::Instant;
+use std::time::{Duration, SystemTime};
 
 use http::Request;
 
-use crate::attempts::Attempts;
+use crate::Instant;
+use crate::attempts::{AttemptId, Attempts};
 use crate::config::ApiConfig;
-use crate::error::{BuildError, ResponseError, RetryAfter};
+use crate::failure::{CallError, FailureCause};
 use crate::operation::Operation;
-use crate::retry::{RetryPolicy, StopReason};
-use crate::run::AttemptId;
-use crate::transport::FailureClass;
+use crate::retry::{RetryPolicy, StopReason, splitmix64};
+use crate::transport::TransportFailure;
 
 /// What the driver of a [`Call`] does next. Not `#[non_exhaustive]`: a driver must handle every
 /// step, so a new one is a breaking change on purpose.
@@ -22,7 +19,7 @@ use crate::transport::FailureClass;
 // allocation per request for nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-pub enum CallStep<T, E> {
+pub enum CallStep<T> {
     /// Send this request and report its answer with [`Call::on_response`] or
     /// [`Call::on_transport_error`]. The driver may give up on it at `deadline`; it then reports
     /// nothing and polls at the deadline.
@@ -40,69 +37,16 @@ pub enum CallStep<T, E> {
         until: Option<Instant>,
     },
     /// The result: handed out once.
-    Done(Result<T, CallError<E>>),
+    Done(Result<T, CallError>),
     /// The result was already handed out.
     Finished,
 }
 
-/// Why a call failed: the last outcome, why no further attempt was made, how many were made.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct CallError<E> {
-    /// The last outcome.
-    pub kind: CallErrorKind<E>,
-    /// Why the call stopped trying.
-    pub stop: StopReason,
-    /// Attempts made (0 when the request could not be built).
-    pub attempts: u32,
-}
-
-/// The last outcome of a failed call.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum CallErrorKind<E> {
-    /// The request could not be built; nothing was sent.
-    Build(BuildError),
-    /// An error response.
-    Response(ResponseError),
-    /// No response: the transport's error, and what it means.
-    Transport(E, FailureClass),
-    /// The deadline passed with the request in flight: it may have been applied.
-    TimedOut,
-}
-
-impl<E: fmt::Display> fmt::Display for CallError<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            CallErrorKind::Build(_) => f.write_str("the request could not be built"),
-            CallErrorKind::Response(_) => {
-                write!(
-                    f,
-                    "error response after {} attempt(s); {}",
-                    self.attempts, self.stop
-                )
-            }
-            CallErrorKind::Transport(..) => {
-                write!(
-                    f,
-                    "no response after {} attempt(s); {}",
-                    self.attempts, self.stop
-                )
-            }
-            CallErrorKind::TimedOut => write!(
-                f,
-                "the deadline passed with attempt {} in flight (it may have been applied)",
-                self.attempts
-            ),
-        }
-    }
-}
-
-enum State<T, E> {
+enum State<T> {
     /// Ready to send at this time (now, or after a backoff).
     Ready(Option<Instant>),
     InFlight(AttemptId),
-    Done(Result<T, CallError<E>>),
+    Done(Result<T, CallError>),
     Finished,
 }
 
@@ -112,37 +56,38 @@ enum State<T, E> {
 /// Its last error response keeps no secret: anything in it equal to the key is masked.
 ///
 /// ```
-/// use clerk_moderation_core::{ApiConfig, Call, CallStep, RetryPolicy, SecretKey, UnlockUser, UserId};
-/// use std::time::{Duration, Instant};
+/// use clerk_moderation_core::{ApiConfig, Call, CallStep, Instant, RetryPolicy, SecretKey, UnlockUser, UserId};
+/// use std::time::{Duration, SystemTime};
 ///
 /// let config = ApiConfig::new(SecretKey::new("sk_test_x").unwrap());
 /// let unlock = UnlockUser::new(UserId::new("user_1").unwrap());
 /// let policy = RetryPolicy::default();
-/// let mut call = Call::<_, std::io::Error>::new(&config, &unlock, &policy, Some(Duration::from_secs(60)), 1);
+/// let mut call = Call::new(&config, &unlock, &policy, Some(Duration::from_secs(60)), 1);
 /// let now = Instant::now();
 ///
 /// let CallStep::Send { attempt, .. } = call.poll(now) else { panic!() };
 /// // A 503: retry after a backoff.
-/// call.on_response(attempt, http::Response::builder().status(503).body("").unwrap(), now);
+/// let unavailable = http::Response::builder().status(503).body("").unwrap();
+/// call.on_response(attempt, unavailable, now, SystemTime::now());
 /// let CallStep::Wait { until: Some(until) } = call.poll(now) else { panic!() };
 /// let CallStep::Send { attempt, .. } = call.poll(until) else { panic!() };
 /// let ok = http::Response::builder().status(200).body(r#"{"id":"user_1","locked":false}"#).unwrap();
-/// call.on_response(attempt, ok, until);
+/// call.on_response(attempt, ok, until, SystemTime::now());
 /// let CallStep::Done(Ok(user)) = call.poll(until) else { panic!() };
 /// assert!(!user.locked);
 /// ```
-pub struct Call<'a, O: Operation, E> {
+pub struct Call<'a, O: Operation> {
     config: &'a ApiConfig,
     operation: &'a O,
     policy: &'a RetryPolicy,
     deadline_after: Option<Duration>,
     attempts: Attempts,
-    state: State<O::Output, E>,
+    state: State<O::Output>,
     next_attempt: u64,
     random_state: u64,
 }
 
-impl<'a, O: Operation, E> Call<'a, O, E> {
+impl<'a, O: Operation> Call<'a, O> {
     /// A call of `operation` with `policy`, ending within `deadline` of its first send (all
     /// attempts and waits included); `seed` picks the jitter.
     pub fn new(
@@ -165,12 +110,12 @@ impl<'a, O: Operation, E> Call<'a, O, E> {
     }
 
     /// What to do next, as of `now`.
-    pub fn poll(&mut self, now: Instant) -> CallStep<O::Output, E> {
+    pub fn poll(&mut self, now: Instant) -> CallStep<O::Output> {
         let deadline = self.attempts.deadline();
         let past_deadline = deadline.is_some_and(|d| d <= now);
         match &self.state {
             State::InFlight(_) if past_deadline => {
-                self.finish(CallErrorKind::TimedOut, StopReason::DeadlineExceeded);
+                self.finish(FailureCause::TimedOut, StopReason::DeadlineExceeded);
             }
             State::InFlight(_) => return CallStep::Wait { until: deadline },
             State::Ready(Some(at)) if *at > now => return CallStep::Wait { until: Some(*at) },
@@ -184,46 +129,53 @@ impl<'a, O: Operation, E> Call<'a, O, E> {
     }
 
     /// Reports the answer to `attempt` (an attempt that is not the one in flight is ignored).
+    ///
+    /// `now` is the engine's clock; `received_at` is the wall clock when the answer came, which
+    /// reads a `Retry-After` date when the response carries no `Date` of its own.
     pub fn on_response<B: AsRef<[u8]>>(
         &mut self,
         attempt: AttemptId,
         response: http::Response<B>,
         now: Instant,
+        received_at: SystemTime,
     ) {
         if !self.is_in_flight(attempt) {
             return;
         }
         match self.operation.parse_response(response) {
             Ok(output) => self.state = State::Done(Ok(output)),
-            Err(error) => {
+            Err(mut error) => {
+                // A server that echoes the Authorization header must not put the key in an
+                // error that is printed and logged.
+                error.redact_secret(self.config.secret_key());
                 if !error.is_retryable() {
-                    self.finish(CallErrorKind::Response(error), StopReason::NotRetryable);
+                    self.finish(FailureCause::Response(error), StopReason::NotRetryable);
                     return;
                 }
-                let delay = server_delay(&error);
-                self.retry_or_finish(CallErrorKind::Response(error), delay, now);
+                let delay = error.retry_delay(received_at);
+                self.retry_or_finish(FailureCause::Response(error), delay, now);
             }
         }
     }
 
-    /// Reports that `attempt` got no response: the transport's `error`, and its `class`.
+    /// Reports that `attempt` got no response; the failure's class says whether a retry can
+    /// help.
     pub fn on_transport_error(
         &mut self,
         attempt: AttemptId,
-        error: E,
-        class: FailureClass,
+        failure: TransportFailure,
         now: Instant,
     ) {
         if !self.is_in_flight(attempt) {
             return;
         }
-        if class.is_transient() {
-            self.retry_or_finish(CallErrorKind::Transport(error, class), None, now);
+        let failure = failure.without_secret(self.config.secret_key().expose_secret().as_bytes());
+        let transient = failure.class().is_transient();
+        let cause = FailureCause::Transport(failure);
+        if transient {
+            self.retry_or_finish(cause, None, now);
         } else {
-            self.finish(
-                CallErrorKind::Transport(error, class),
-                StopReason::NotRetryable,
-            );
+            self.finish(cause, StopReason::NotRetryable);
         }
     }
 
@@ -231,11 +183,11 @@ impl<'a, O: Operation, E> Call<'a, O, E> {
         matches!(self.state, State::InFlight(current) if current == attempt)
     }
 
-    fn send(&mut self, now: Instant) -> CallStep<O::Output, E> {
+    fn send(&mut self, now: Instant) -> CallStep<O::Output> {
         let request = match self.operation.build_request(self.config) {
             Ok(request) => request,
             Err(error) => {
-                self.finish(CallErrorKind::Build(error), StopReason::NotRetryable);
+                self.finish(FailureCause::Build(error), StopReason::NotRetryable);
                 return self.poll(now);
             }
         };
@@ -250,46 +202,19 @@ impl<'a, O: Operation, E> Call<'a, O, E> {
         }
     }
 
-    fn retry_or_finish(&mut self, kind: CallErrorKind<E>, delay: Option<Duration>, now: Instant) {
-        let random = self.random();
+    fn retry_or_finish(&mut self, cause: FailureCause, delay: Option<Duration>, now: Instant) {
+        let random = splitmix64(&mut self.random_state);
         match self
             .attempts
             .next_try(self.policy, delay, None, now, random)
         {
             Ok(at) => self.state = State::Ready(Some(at)),
-            Err(stop) => self.finish(kind, stop),
+            Err(stop) => self.finish(cause, stop),
         }
     }
 
-    fn finish(&mut self, mut kind: CallErrorKind<E>, stop: StopReason) {
-        if let CallErrorKind::Response(error) = &mut kind {
-            error.redact_secret(self.config.secret_key());
-        }
-        self.state = State::Done(Err(CallError {
-            kind,
-            stop,
-            attempts: self.attempts.sent(),
-        }));
-    }
-
-    fn random(&mut self) -> u64 {
-        crate::run::splitmix64(&mut self.random_state)
-    }
-}
-
-/// The wait a `Retry-After` asks for, a date read against the response's own `Date`.
-pub(crate) fn server_delay(error: &ResponseError) -> Option<Duration> {
-    match error.retry_after()? {
-        RetryAfter::Delay(delay) => Some(delay),
-        RetryAfter::At(at) => {
-            let headers = match error {
-                ResponseError::Api(e) => &e.headers,
-                ResponseError::Unstructured(e) => &e.headers,
-                _ => return None,
-            };
-            let date = headers.get(http::header::DATE)?.to_str().ok()?;
-            let sent = httpdate::parse_http_date(date).ok()?;
-            Some(at.duration_since(sent).unwrap_or(Duration::ZERO))
-        }
+    fn finish(&mut self, cause: FailureCause, stop: StopReason) {
+        let error = CallError::new(O::NAME, cause, stop, self.attempts.sent());
+        self.state = State::Done(Err(error));
     }
 }

@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+mod action;
 mod attempts;
 mod call;
 mod config;
 pub mod error;
+mod failure;
 pub mod model;
 mod operation;
 mod operations;
@@ -27,7 +29,9 @@ pub use std::time::Instant;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub use web_time::Instant;
 
-pub use call::{Call, CallError, CallErrorKind, CallStep};
+pub use action::{Action, UnknownAction};
+pub use attempts::AttemptId;
+pub use call::{Call, CallStep};
 pub use config::{
     API_URL_VAR, ApiConfig, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, EnvError,
     SECRET_KEY_VAR, is_loopback_host,
@@ -36,6 +40,7 @@ pub use error::{
     ApiError, BuildError, ClerkError, ClerkErrors, DecodeError, ResponseError, RetryAfter,
     UnstructuredError, UserIdProblem,
 };
+pub use failure::{CallError, FailureCause};
 pub use model::{
     EmailAddress, EnterpriseAccount, ExternalAccount, Lockout, OrganizationMembership, Passkey,
     PhoneNumber, SamlAccount, User, Verification, Web3Wallet,
@@ -46,13 +51,12 @@ pub use operations::{
     MAX_FILTER_VALUES, MAX_LIST_LIMIT, PagingError, UnbanUser, UnbanUsers, UnlockUser, UserFilter,
     UserPages,
 };
-pub use retry::{AttemptOutcome, RetryDecision, RetryPolicy, RetryState, StopReason};
-pub use run::{
-    Action, AttemptId, Failure, FailureCause, FatalError, NotAttemptedReason, Outcome, OutcomeKind,
-    Pace, Pacer, RateLimit, Run, RunOptions, RunStats, RunStep, UnknownAction, UserOutcome,
-    WaitReason,
-};
 pub use request_extensions::{LoopbackHttp, ResponseCap};
+pub use retry::{RetryDecision, RetryPolicy, StopReason};
+pub use run::{
+    Failure, FatalError, NotAttemptedReason, Outcome, OutcomeKind, Pace, Pacer, RateLimit, Run,
+    RunOptions, RunStats, RunStep, UserOutcome, WaitReason,
+};
 pub use secret_key::{Instance, SecretKey};
 pub use transport::{AsyncTransport, Delivery, FailureClass, Transport, TransportFailure};
 pub use user_id::{MAX_USER_ID_LEN, UserId};

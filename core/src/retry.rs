@@ -1,22 +1,9 @@
-//! `RetryPolicy`: when to try an idempotent request again, and how long to wait first.
+//! `RetryPolicy`: how long to wait before trying an idempotent request again, and when to stop.
 //!
-//! A pure decision: the time (`now`) and the randomness for jitter come in as arguments, so the
-//! policy runs the same in any runtime and its tests are exact and instant.
+//! A pure decision: the randomness for jitter comes in as an argument, so the policy runs the
+//! same in any runtime and its tests are exact and instant.
 
-use std::time::{Duration, SystemTime};
-
-use crate::error::ResponseError;
-
-/// How a failed attempt ended.
-#[derive(Clone, Copy, Debug)]
-#[non_exhaustive]
-pub enum AttemptOutcome<'a> {
-    /// A response came back, and it was an error.
-    Response(&'a ResponseError),
-    /// No response came back (refused, reset, timed out). Every operation here is idempotent,
-    /// so trying again is safe even if the request was sent.
-    TransportFailure,
-}
+use std::time::Duration;
 
 /// What to do after a failed attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,19 +53,25 @@ impl std::fmt::Display for StopReason {
     }
 }
 
-/// When to retry: 429 (after its `Retry-After`), 409 `resource_locked`, 502, 503, 504 and
-/// transport failures; with capped exponential backoff and jitter; at most `max_attempts`
-/// attempts and `max_total_wait` of waiting in all.
+/// How long to wait before trying a failed idempotent request again, and when to stop: capped
+/// exponential backoff with jitter, or the server's `Retry-After` with a little jitter on top;
+/// at most `max_attempts` attempts and `max_total_wait` of waiting in all.
+///
+/// What is worth retrying is the failure's to say
+/// ([`ResponseError::is_retryable`](crate::ResponseError::is_retryable): 429, 409
+/// `resource_locked`, a 500 from Clerk, 502, 503, 504; a transport's
+/// [`FailureClass::is_transient`](crate::FailureClass::is_transient)); how long the server asked
+/// for is the response's ([`ResponseError::retry_delay`](crate::ResponseError::retry_delay)).
+/// The policy turns those into a wait, from its inputs alone (the randomness for the jitter
+/// comes in as an argument), so [`Call`](crate::Call) and [`Run`](crate::Run) decide alike.
 ///
 /// ```
-/// use clerk_moderation_core::{AttemptOutcome, RetryDecision, RetryPolicy};
-/// use std::time::{Duration, SystemTime};
+/// use clerk_moderation_core::{RetryDecision, RetryPolicy};
+/// use std::time::Duration;
 ///
 /// let policy = RetryPolicy::default();
-/// let mut retry = policy.start();
 /// // The first attempt failed to connect: wait (with jitter) and go again.
-/// let now = SystemTime::UNIX_EPOCH;
-/// match retry.next(AttemptOutcome::TransportFailure, now, 42) {
+/// match policy.plan(1, None, Duration::ZERO, 42) {
 ///     RetryDecision::RetryAfter(wait) => assert!(wait <= Duration::from_millis(500)),
 ///     stop => panic!("expected a retry, got {stop:?}"),
 /// }
@@ -147,39 +140,6 @@ impl RetryPolicy {
         self.max_total_wait
     }
 
-    /// Starts tracking one call's attempts.
-    pub fn start(&self) -> RetryState {
-        RetryState {
-            policy: self.clone(),
-            attempts: 1,
-            waited: Duration::ZERO,
-        }
-    }
-
-    /// The decision after `attempts` attempts (1 after the first) that waited `waited` in all.
-    ///
-    /// `now` resolves a `Retry-After` date; `random` is any random `u64` and picks the jitter.
-    pub fn decide(
-        &self,
-        attempts: u32,
-        outcome: AttemptOutcome<'_>,
-        waited: Duration,
-        now: SystemTime,
-        random: u64,
-    ) -> RetryDecision {
-        let retry_after = match outcome {
-            AttemptOutcome::TransportFailure => None,
-            AttemptOutcome::Response(error) if error.is_retryable() => error.retry_after(),
-            AttemptOutcome::Response(_) => return RetryDecision::Stop(StopReason::NotRetryable),
-        };
-        self.plan(
-            attempts,
-            retry_after.map(|r| r.delay_from(now)),
-            waited,
-            random,
-        )
-    }
-
     /// The decision after `attempts` attempts that waited `waited` in all, for a failure worth
     /// retrying: `server_delay` is the wait the server asked for (`Retry-After`), if any.
     ///
@@ -243,41 +203,11 @@ pub(crate) fn server_jitter(delay: Duration, random: u64) -> Duration {
         .max(Duration::from_millis(1))
 }
 
-/// One call's progress through a [`RetryPolicy`]: how many attempts were made and how long was
-/// waited, so each decision takes only the latest outcome.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RetryState {
-    policy: RetryPolicy,
-    attempts: u32,
-    waited: Duration,
-}
-
-impl RetryState {
-    /// Decides after the latest failed attempt; a `RetryAfter` is counted as waited and the next
-    /// attempt as made.
-    pub fn next(
-        &mut self,
-        outcome: AttemptOutcome<'_>,
-        now: SystemTime,
-        random: u64,
-    ) -> RetryDecision {
-        let decision = self
-            .policy
-            .decide(self.attempts, outcome, self.waited, now, random);
-        if let RetryDecision::RetryAfter(wait) = decision {
-            self.attempts += 1;
-            self.waited = self.waited.saturating_add(wait);
-        }
-        decision
-    }
-
-    /// Attempts made so far (1 before any retry).
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-
-    /// Time waited so far.
-    pub fn waited(&self) -> Duration {
-        self.waited
-    }
+/// The next value of the splitmix64 sequence in `state`: small, fast, and good enough for jitter.
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }

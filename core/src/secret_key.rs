@@ -96,10 +96,12 @@ impl SecretKey {
         use sha2::{Digest, Sha256};
         use std::fmt::Write as _;
         let digest = Sha256::digest(self.expose_secret().as_bytes());
-        digest[..16].iter().fold(String::with_capacity(32), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+        digest[..16]
+            .iter()
+            .fold(String::with_capacity(32), |mut hex, byte| {
+                let _ = write!(hex, "{byte:02x}");
+                hex
+            })
     }
 
     /// Whether this is a development-instance key (`sk_test_…`).

@@ -126,7 +126,13 @@ fn classifiers_follow_status_and_code() {
     assert!(!error(409, "duplicate_record").is_retryable());
     assert!(error(429, "too_many_requests").is_rate_limited());
     assert!(error(502, "x").is_server_error() && error(502, "x").is_retryable());
-    assert!(!error(500, "x").is_retryable());
+    // A 500 in Clerk's shape is Clerk's own fault, and these actions are idempotent: retried.
+    // A 500 page from something else is not Clerk answering: not.
+    assert!(error(500, "internal_clerk_error").is_retryable());
+    let page = unlock()
+        .parse_response(respond(500, &[], "<html>oops</html>"))
+        .unwrap_err();
+    assert!(!page.is_retryable());
     assert!(!error(404, "resource_not_found").is_retryable());
     assert!(!error(400, "bulk_size_exceeded").is_retryable());
 }

@@ -1,12 +1,39 @@
-//! The retry policy decides from its inputs alone: exact, instant tests.
+//! The retry policy decides from its inputs alone: exact, instant tests. What is worth a retry
+//! is the failure's to say (`ResponseError::is_retryable`), how long the server asked for is the
+//! response's (`ResponseError::retry_delay`), and the policy turns those into a wait, as `Call`
+//! and `Run` do.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clerk_moderation_core::http::Response;
 use clerk_moderation_core::{
-    AttemptOutcome, Operation, ResponseError, RetryDecision, RetryPolicy, StopReason, UnlockUser,
-    UserId,
+    Operation, ResponseError, RetryDecision, RetryPolicy, StopReason, UnlockUser, UserId,
 };
+
+/// How an attempt failed.
+enum AttemptOutcome<'a> {
+    Response(&'a ResponseError),
+    TransportFailure,
+}
+
+/// The decision `Call` and `Run` make after a failed attempt.
+fn decide(
+    policy: &RetryPolicy,
+    attempts: u32,
+    outcome: AttemptOutcome<'_>,
+    waited: Duration,
+    now: SystemTime,
+    random: u64,
+) -> RetryDecision {
+    let server_delay = match outcome {
+        AttemptOutcome::Response(error) if !error.is_retryable() => {
+            return RetryDecision::Stop(StopReason::NotRetryable);
+        }
+        AttemptOutcome::Response(error) => error.retry_delay(now),
+        AttemptOutcome::TransportFailure => None,
+    };
+    policy.plan(attempts, server_delay, waited, random)
+}
 
 fn error(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseError {
     let mut builder = Response::builder().status(status);
@@ -27,17 +54,36 @@ fn retryable_outcomes_are_retried() {
     for e in [
         error(429, &[], ""),
         error(409, &[], LOCKED),
+        error(
+            500,
+            &[],
+            r#"{"errors":[{"message":"oops","code":"internal_clerk_error"}]}"#,
+        ),
         error(502, &[], ""),
         error(503, &[], ""),
         error(504, &[], ""),
     ] {
-        let decision = policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, NOW, 0);
+        let decision = decide(
+            &policy,
+            1,
+            AttemptOutcome::Response(&e),
+            Duration::ZERO,
+            NOW,
+            0,
+        );
         assert!(
             matches!(decision, RetryDecision::RetryAfter(_)),
             "{e:?}: {decision:?}"
         );
     }
-    let decision = policy.decide(1, AttemptOutcome::TransportFailure, Duration::ZERO, NOW, 0);
+    let decision = decide(
+        &policy,
+        1,
+        AttemptOutcome::TransportFailure,
+        Duration::ZERO,
+        NOW,
+        0,
+    );
     assert!(matches!(decision, RetryDecision::RetryAfter(_)));
 }
 
@@ -53,7 +99,14 @@ fn other_outcomes_stop_at_once() {
         error(409, &[], conflict),
         error(200, &[], "nope"),
     ] {
-        let decision = policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, NOW, 0);
+        let decision = decide(
+            &policy,
+            1,
+            AttemptOutcome::Response(&e),
+            Duration::ZERO,
+            NOW,
+            0,
+        );
         assert_eq!(
             decision,
             RetryDecision::Stop(StopReason::NotRetryable),
@@ -75,10 +128,18 @@ fn retry_after_is_honoured_in_seconds_and_as_a_date_with_jitter_on_top() {
     let policy = RetryPolicy::default();
     let e = error(429, &[("retry-after", "2")], "");
     // The smallest random value gives the smallest jitter: 1 ms, never none.
-    let least = policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, NOW, 0);
+    let least = decide(
+        &policy,
+        1,
+        AttemptOutcome::Response(&e),
+        Duration::ZERO,
+        NOW,
+        0,
+    );
     assert_eq!(wait_of(least), Duration::from_millis(2001));
     // The largest gives up to 100 ms plus a tenth of the delay.
-    let most = policy.decide(
+    let most = decide(
+        &policy,
         1,
         AttemptOutcome::Response(&e),
         Duration::ZERO,
@@ -93,7 +154,14 @@ fn retry_after_is_honoured_in_seconds_and_as_a_date_with_jitter_on_top() {
 
     let e = error(503, &[("retry-after", "Thu, 01 Jan 1970 00:00:07 GMT")], "");
     let now = UNIX_EPOCH + Duration::from_secs(3);
-    let wait = wait_of(policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, now, 0));
+    let wait = wait_of(decide(
+        &policy,
+        1,
+        AttemptOutcome::Response(&e),
+        Duration::ZERO,
+        now,
+        0,
+    ));
     assert_eq!(wait, Duration::from_millis(4001));
 }
 
@@ -123,14 +191,22 @@ fn a_retry_after_beyond_the_budget_stops() {
     let policy = RetryPolicy::default().with_max_total_wait(Duration::from_secs(5));
     let e = error(429, &[("retry-after", "6")], "");
     assert_eq!(
-        policy.decide(1, AttemptOutcome::Response(&e), Duration::ZERO, NOW, 0),
+        decide(
+            &policy,
+            1,
+            AttemptOutcome::Response(&e),
+            Duration::ZERO,
+            NOW,
+            0
+        ),
         RetryDecision::Stop(StopReason::WaitBudgetExhausted {
             needed: Duration::from_millis(6001)
         })
     );
     let e = error(429, &[("retry-after", "3")], "");
     assert!(matches!(
-        policy.decide(
+        decide(
+            &policy,
             2,
             AttemptOutcome::Response(&e),
             Duration::from_secs(3),
@@ -148,7 +224,8 @@ fn backoff_doubles_with_jitter_and_is_capped() {
         .with_initial_backoff(Duration::from_millis(100))
         .with_max_backoff(Duration::from_millis(1000))
         .with_max_total_wait(Duration::from_secs(3600));
-    let wait = |attempts, random| match policy.decide(
+    let wait = |attempts, random| match decide(
+        &policy,
         attempts,
         AttemptOutcome::TransportFailure,
         Duration::ZERO,
@@ -180,29 +257,16 @@ fn backoff_doubles_with_jitter_and_is_capped() {
 }
 
 #[test]
-fn attempts_are_bounded_and_tracked() {
+fn attempts_are_bounded() {
     let policy = RetryPolicy::default()
         .with_max_attempts(3)
         .with_initial_backoff(Duration::from_millis(10));
-    let mut state = policy.start();
-    assert!(matches!(
-        state.next(AttemptOutcome::TransportFailure, NOW, 1),
-        RetryDecision::RetryAfter(_)
-    ));
-    assert!(matches!(
-        state.next(AttemptOutcome::TransportFailure, NOW, 1),
-        RetryDecision::RetryAfter(_)
-    ));
-    assert_eq!(state.attempts(), 3);
-    assert!(state.waited() > Duration::ZERO);
+    let after = |attempts| policy.plan(attempts, None, Duration::ZERO, 1);
+    assert!(matches!(after(1), RetryDecision::RetryAfter(_)));
+    assert!(matches!(after(2), RetryDecision::RetryAfter(_)));
+    assert_eq!(after(3), RetryDecision::Stop(StopReason::AttemptsExhausted));
     assert_eq!(
-        state.next(AttemptOutcome::TransportFailure, NOW, 1),
-        RetryDecision::Stop(StopReason::AttemptsExhausted)
-    );
-    assert_eq!(
-        RetryPolicy::never()
-            .start()
-            .next(AttemptOutcome::TransportFailure, NOW, 1),
+        RetryPolicy::never().plan(1, None, Duration::ZERO, 1),
         RetryDecision::Stop(StopReason::AttemptsExhausted)
     );
 }

@@ -1,7 +1,10 @@
 //! Properties of the moderation run, whatever the input, the server's behaviour, the faults, the
-//! pace and the deadline: one outcome per id, at most 50 ids a bulk request, no request for a
-//! user already finished, the pace never exceeded, no user past its deadline, nothing sent after
-//! a fatal answer. Checked by `support::sim::check_invariants` on every case.
+//! pace, the latency and the deadline: one outcome per id, at most 50 ids a bulk request, no
+//! request for a user already finished, the pace never exceeded where the server counts, no user
+//! past its deadline, nothing sent after a fatal answer, and no outcome the server's state
+//! contradicts (no `done` for a user without the action in effect, no `not_found` for a user
+//! the server has), even when the server answers 200 without applying, leaves users out, or
+//! holds users nobody asked for. Checked by `support::sim` on every case.
 
 mod support;
 
@@ -11,7 +14,10 @@ use clerk_moderation_core::{
     Action, ApiConfig, OutcomeKind, RateLimit, RetryPolicy, Run, RunOptions, SecretKey, UserId,
 };
 use proptest::prelude::*;
-use support::sim::{BulkUnknown, Faults, LateAnswers, SimServer, SimUser, check_invariants, drive};
+use support::sim::{
+    BulkUnknown, Faults, LateAnswers, SimServer, SimUser, check_against_server, check_arrivals,
+    check_invariants, drive,
+};
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -28,6 +34,8 @@ struct Case {
     deadline: Option<Duration>,
     max_attempts: u32,
     late: LateAnswers,
+    /// Latency on top of the server's 20 ms, up to this much, each request its own.
+    latency_spread: Duration,
     seed: u64,
 }
 
@@ -53,6 +61,15 @@ fn case() -> impl Strategy<Value = Case> {
         0.0..0.1f64,
         prop::option::weighted(0.2, 0u64..40),
         prop::option::weighted(0.2, 0u64..40),
+        // The server behaviours an outcome must not be fooled by.
+        (
+            prop_oneof![Just(0.0), 0.0..0.2f64],
+            prop_oneof![Just(0.0), 0.0..0.2f64],
+            prop_oneof![Just(0.0), 0.0..0.1f64],
+            prop_oneof![Just(0.0), 0.0..0.1f64],
+            prop::bool::weighted(0.03),
+            any::<bool>(),
+        ),
     )
         .prop_map(
             |(
@@ -63,6 +80,7 @@ fn case() -> impl Strategy<Value = Case> {
                 slow,
                 unauthorized_from,
                 applied_then_lost,
+                (not_applied, left_out, extra_user, clerk_500, not_clerk, retry_after_date),
             )| {
                 Faults {
                     rate_limited,
@@ -72,6 +90,12 @@ fn case() -> impl Strategy<Value = Case> {
                     slow,
                     unauthorized_from,
                     applied_then_lost,
+                    not_applied,
+                    left_out,
+                    extra_user,
+                    clerk_500,
+                    not_clerk,
+                    retry_after_date,
                 }
             },
         );
@@ -102,7 +126,7 @@ fn case() -> impl Strategy<Value = Case> {
                 LateAnswers::DeliverLate
             }
         }),
-        any::<u64>(),
+        (0u64..3000, any::<u64>()),
     )
         .prop_map(
             |(
@@ -117,7 +141,7 @@ fn case() -> impl Strategy<Value = Case> {
                 deadline,
                 max_attempts,
                 late,
-                seed,
+                (latency_spread_ms, seed),
             )| Case {
                 input,
                 known,
@@ -131,6 +155,7 @@ fn case() -> impl Strategy<Value = Case> {
                 deadline,
                 max_attempts,
                 late,
+                latency_spread: Duration::from_millis(latency_spread_ms),
                 seed,
             },
         )
@@ -155,6 +180,7 @@ proptest! {
         );
         server.bulk_unknown = case.bulk_unknown;
         server.faults = case.faults.clone();
+        server.latency_spread = case.latency_spread;
         let mut options = RunOptions::default()
             .with_seed(case.seed)
             .with_concurrency(case.concurrency)
@@ -171,6 +197,11 @@ proptest! {
         let mut run = Run::new(config, case.action, ids, options);
         let record = drive(&mut run, &mut server, late);
         let counts = check_invariants(&record, &case.input, case.limit, deadline);
+        // Every outcome true to the server's state; the limit held where the server counts.
+        check_against_server(&record, &server, case.action);
+        if let Some(limit) = case.limit {
+            check_arrivals(&server, limit);
+        }
 
         // Bulk requests carry at most 50 ids; everything else one, or 100 for a dry-run read.
         for (_, _, ids) in &record.sent {

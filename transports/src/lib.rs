@@ -128,8 +128,8 @@ pub use clerk_moderation_core::{AsyncTransport, Transport};
 #[cfg(feature = "tokio")]
 pub use client::TokioTimer;
 pub use client::{
-    AsyncClient, Client, ClientError, ClientErrorKind, DEFAULT_CALL_DEADLINE, Interrupt,
-    RunObserver, RunReport, Timer,
+    AsyncClient, Client, ClientError, DEFAULT_CALL_DEADLINE, Interrupt, RunObserver, RunReport,
+    Timer,
 };
 pub use error::TransportErrorKind;
 pub use scheme::is_loopback_host;

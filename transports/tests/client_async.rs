@@ -46,12 +46,13 @@ fn on_smol_a_call_retries_and_a_run_paces_with_the_timer_given() {
         assert_eq!(calls.load(Ordering::SeqCst), 2);
 
         // A run paced at 5 requests per 300 ms: 12 single requests need at least two waits.
+        // (Unlock: the canned users come back unlocked, as Clerk shows an unlocked user.)
         let started = Instant::now();
         let limit = clerk_moderation_core::RateLimit::new(5, Duration::from_millis(300));
         let mut done = 0;
         let report = client
             .run(
-                Action::Lock,
+                Action::Unlock,
                 (0..12).map(|i| uid(&format!("user_{i}"))),
                 unpaced().with_rate_limit(limit),
                 |o: UserOutcome| done += usize::from(o.outcome.kind() == OutcomeKind::Done),

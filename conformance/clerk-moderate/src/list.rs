@@ -72,7 +72,7 @@ pub fn run(args: ListArgs) -> Result<Exit, Failure> {
 
 /// A request that failed after its retries: exit 3 when nothing later could succeed (the key,
 /// the plan, a forbidden call), else 1.
-pub fn stopped_by<E: std::error::Error + 'static>(error: &ClientError<E>, listed: u64) -> Failure {
+pub fn stopped_by(error: &ClientError, listed: u64) -> Failure {
     let fatal = error.response().is_some_and(|response| {
         response.is_unauthorized() || response.is_payment_required() || response.is_forbidden()
     });

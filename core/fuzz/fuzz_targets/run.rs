@@ -7,18 +7,19 @@
 //! the clock. When the script ends, every request still in flight is answered with success.
 //!
 //! Invariants: it never panics; every distinct id gets exactly one outcome and no stranger
-//! gets one; no request carries more than 100 ids (50 for a bulk change); after a fatal answer
-//! nothing more is sent; the run finishes; a dry run or a get sends only reads.
+//! gets one; a `done` holds a user that shows the action in effect; no request carries more
+//! than 100 ids (50 for a bulk change); after a fatal answer nothing more is sent; the run
+//! finishes; a dry run or a get sends only reads.
 
 #![no_main]
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use clerk_moderation_core::http::{Method, Request, Response};
 use clerk_moderation_core::{
-    Action, ApiConfig, AttemptId, Delivery, FailureClass, Pace, RateLimit, Run, RunOptions,
-    RunStep, SecretKey, TransportFailure, UserId,
+    Action, ApiConfig, AttemptId, Delivery, FailureClass, Instant, Outcome, Pace, RateLimit, Run,
+    RunOptions, RunStep, SecretKey, TransportFailure, UserId,
 };
 use libfuzzer_sys::fuzz_target;
 use percent_encoding::percent_decode_str;
@@ -76,6 +77,12 @@ fuzz_target!(|data: &[u8]| {
     for _ in 0..100_000 {
         let step = run.poll(now);
         for outcome in run.take_outcomes() {
+            if let Outcome::Done(user) = &outcome.outcome {
+                assert!(
+                    action.is_in_effect(user),
+                    "done without the action in effect"
+                );
+            }
             *outcomes.entry(outcome.user_id.to_string()).or_default() += 1;
         }
         match step {
@@ -99,7 +106,12 @@ fuzz_target!(|data: &[u8]| {
                 if script.is_empty() {
                     // Out of script: answer everything with success, or move to the next time.
                     if let Some((attempt, carried)) = in_flight.pop() {
-                        run.on_response(attempt, users(&carried, &[], false), now);
+                        run.on_response(
+                            attempt,
+                            users(&carried, &[], false, action),
+                            now,
+                            wall(start, now),
+                        );
                     } else if let Some(until) = until {
                         now = now.max(until);
                     }
@@ -118,22 +130,37 @@ fuzz_target!(|data: &[u8]| {
                 let detail = script.byte();
                 match byte % 16 {
                     0..=5 => {
-                        run.on_response(attempt, users(&carried, &[detail], detail % 3 == 0), now)
+                        // Every other answer shows the action in effect; the others, unchanged.
+                        let shown = if detail & 8 != 0 { action } else { Action::Get };
+                        let answer = users(&carried, &[detail], detail % 3 == 0, shown);
+                        run.on_response(attempt, answer, now, wall(start, now))
                     }
-                    6 => run.on_response(attempt, error(404, "resource_not_found", None), now),
-                    7 => {
-                        run.on_response(attempt, error(422, "form_param_format_invalid", None), now)
-                    }
+                    6 => run.on_response(
+                        attempt,
+                        error(404, "resource_not_found", None),
+                        now,
+                        wall(start, now),
+                    ),
+                    7 => run.on_response(
+                        attempt,
+                        error(422, "form_param_format_invalid", None),
+                        now,
+                        wall(start, now),
+                    ),
                     8 => run.on_response(
                         attempt,
                         error(
                             429,
                             "too_many_requests",
-                            Some(["0", "1", "86400"][usize::from(detail) % 3]),
+                            Some(
+                                ["0", "1", "86400", "Thu, 01 Jan 2037 00:00:05 GMT"]
+                                    [usize::from(detail) % 4],
+                            ),
                         ),
                         now,
+                        wall(start, now),
                     ),
-                    9 => run.on_response(attempt, plain(503, b""), now),
+                    9 => run.on_response(attempt, plain(503, b""), now, wall(start, now)),
                     10 => {
                         let (status, code) = [
                             (401, "clerk_key_invalid"),
@@ -144,13 +171,22 @@ fuzz_target!(|data: &[u8]| {
                             (409, "resource_locked"),
                         ][usize::from(detail) % 6];
                         let fatal = matches!(status, 401..=403) || code == "api_version_invalid";
-                        run.on_response(attempt, error(status, code, None), now);
+                        run.on_response(attempt, error(status, code, None), now, wall(start, now));
                         if fatal {
                             stopped_sending = true;
                         }
                     }
-                    11 => run.on_response(attempt, plain(500, b"<html>oops</html>"), now),
-                    12 => run.on_response(attempt, plain(200, &[detail; 7]), now),
+                    // A 500 page, or a 404 or 405 page: not Clerk at all (which may stop the run).
+                    11 => {
+                        let status = [500, 404, 405][usize::from(detail) % 3];
+                        run.on_response(
+                            attempt,
+                            plain(status, b"<html>oops</html>"),
+                            now,
+                            wall(start, now),
+                        )
+                    }
+                    12 => run.on_response(attempt, plain(200, &[detail; 7]), now, wall(start, now)),
                     _ => {
                         let delivery = [Delivery::NotSent, Delivery::MaybeSent, Delivery::Sent]
                             [usize::from(detail) % 3];
@@ -212,15 +248,25 @@ fn ids_of(request: &Request<Vec<u8>>) -> Vec<String> {
     vec![decode(segment)]
 }
 
+/// The wall clock the driver hands in with an answer.
+fn wall(start: Instant, now: Instant) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(2_100_000_000) + now.duration_since(start)
+}
+
 /// A 200 with the users carried (one object for a single-user path), leaving out the ones
-/// `drop` picks and, if `stranger`, adding one nobody asked for.
-fn users(carried: &[String], drop: &[u8], stranger: bool) -> Response<Vec<u8>> {
+/// `drop` picks and, if `stranger`, adding one nobody asked for; each as `shown` leaves them
+/// (`Get`: neither banned nor locked).
+fn users(carried: &[String], drop: &[u8], stranger: bool, shown: Action) -> Response<Vec<u8>> {
+    let banned = shown == Action::Ban;
+    let locked = shown == Action::Lock;
     let keep = |i: usize| !drop.iter().any(|d| usize::from(*d) % 64 == i && *d != 0);
     let mut objects: Vec<String> = carried
         .iter()
         .enumerate()
         .filter(|(i, _)| keep(*i))
-        .map(|(_, id)| format!(r#"{{"id":"{id}","object":"user","banned":false,"locked":false}}"#))
+        .map(|(_, id)| {
+            format!(r#"{{"id":"{id}","object":"user","banned":{banned},"locked":{locked}}}"#)
+        })
         .collect();
     if stranger {
         objects.push(r#"{"id":"user_stranger","object":"user"}"#.to_owned());

@@ -161,6 +161,39 @@ fn redact_headers(headers: &mut HeaderMap, key: &str) {
     }
 }
 
+/// How deep [`shows_secret`] follows a `source()` chain: far past any real chain, and a bound so
+/// that a cyclic or absurdly deep one cannot hang a run.
+const MAX_CHAIN_DEPTH: usize = 32;
+
+/// Whether `error`, or any error in its `source()` chain, shows `secret` in its `Display` or its
+/// `Debug`: the one check every transport error and every run outcome goes through before it is
+/// kept, printed or logged. An empty `secret` is shown by nothing.
+///
+/// ```
+/// use clerk_moderation_core::error::shows_secret;
+///
+/// let echo = std::io::Error::other("sent Bearer sk_test_abc");
+/// assert!(shows_secret(&echo, b"sk_test_abc"));
+/// assert!(!shows_secret(&echo, b"sk_test_xyz"));
+/// ```
+pub fn shows_secret(error: &(dyn std::error::Error + 'static), secret: &[u8]) -> bool {
+    if secret.is_empty() {
+        return false;
+    }
+    let shows = |text: String| text.as_bytes().windows(secret.len()).any(|w| w == secret);
+    let mut next = Some(error);
+    for _ in 0..MAX_CHAIN_DEPTH {
+        let Some(error) = next else {
+            return false;
+        };
+        if shows(error.to_string()) || shows(format!("{error:?}")) {
+            return true;
+        }
+        next = error.source();
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,37 +309,4 @@ mod tests {
         error.redact_secret(&key());
         assert_eq!(error, before);
     }
-}
-
-/// How deep [`shows_secret`] follows a `source()` chain: far past any real chain, and a bound so
-/// that a cyclic or absurdly deep one cannot hang a run.
-const MAX_CHAIN_DEPTH: usize = 32;
-
-/// Whether `error`, or any error in its `source()` chain, shows `secret` in its `Display` or its
-/// `Debug`: the one check every transport error and every run outcome goes through before it is
-/// kept, printed or logged. An empty `secret` is shown by nothing.
-///
-/// ```
-/// use clerk_moderation_core::error::shows_secret;
-///
-/// let echo = std::io::Error::other("sent Bearer sk_test_abc");
-/// assert!(shows_secret(&echo, b"sk_test_abc"));
-/// assert!(!shows_secret(&echo, b"sk_test_xyz"));
-/// ```
-pub fn shows_secret(error: &(dyn std::error::Error + 'static), secret: &[u8]) -> bool {
-    if secret.is_empty() {
-        return false;
-    }
-    let shows = |text: String| text.as_bytes().windows(secret.len()).any(|w| w == secret);
-    let mut next = Some(error);
-    for _ in 0..MAX_CHAIN_DEPTH {
-        let Some(error) = next else {
-            return false;
-        };
-        if shows(error.to_string()) || shows(format!("{error:?}")) {
-            return true;
-        }
-        next = error.source();
-    }
-    false
 }

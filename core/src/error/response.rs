@@ -104,7 +104,8 @@ impl ResponseError {
         }
     }
 
-    /// The `Retry-After` the server sent, if any. Resolve a date with [`RetryAfter::delay_from`].
+    /// The `Retry-After` the server sent, if any, as sent. [`Self::retry_delay`] says how long it
+    /// asks to wait.
     pub fn retry_after(&self) -> Option<RetryAfter> {
         match self {
             Self::Api(e) => e.retry_after,
@@ -177,9 +178,71 @@ impl ResponseError {
     }
 
     /// Whether retrying the same idempotent request may succeed: 429, 409 `resource_locked`,
-    /// 502, 503 and 504. [`crate::RetryPolicy`] decides how long to wait and when to stop.
+    /// a 500 in Clerk's error shape (Clerk's own fault, not a proxy's page), 502, 503 and 504.
+    /// [`crate::RetryPolicy`] decides how long to wait and when to stop.
     pub fn is_retryable(&self) -> bool {
-        matches!(self.status().as_u16(), 429 | 502 | 503 | 504) || self.is_resource_locked()
+        match self.status().as_u16() {
+            429 | 502 | 503 | 504 => true,
+            500 => matches!(self, Self::Api(_)),
+            _ => self.is_resource_locked(),
+        }
+    }
+
+    /// How long the server asked to wait before the next request (`Retry-After`), or `None`
+    /// when it did not say (or said something unreadable).
+    ///
+    /// The one reading of the header everywhere in this crate: delta-seconds are a delay; an
+    /// HTTP-date is read against the response's own `Date` header (the server's clock against
+    /// the server's clock), else against `received_at`, the wall clock when the response came,
+    /// which the driver hands in (the core reads no clock). A date in the past asks for no wait.
+    ///
+    /// ```
+    /// use clerk_moderation_core::{GetUser, Operation, UserId};
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let get = GetUser::new(UserId::new("user_1").unwrap());
+    /// let answer = |headers: &[(&str, &str)]| {
+    ///     let mut response = http::Response::builder().status(429);
+    ///     for (name, value) in headers {
+    ///         response = response.header(*name, *value);
+    ///     }
+    ///     get.parse_response(response.body("").unwrap()).unwrap_err()
+    /// };
+    /// let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    /// assert_eq!(answer(&[("retry-after", "2")]).retry_delay(wall), Some(Duration::from_secs(2)));
+    /// // 2001-09-09T01:46:43Z is 3 s after `wall`; with the server's `Date`, 1 s after it.
+    /// let date = ("retry-after", "Sun, 09 Sep 2001 01:46:43 GMT");
+    /// assert_eq!(answer(&[date]).retry_delay(wall), Some(Duration::from_secs(3)));
+    /// let with_date = answer(&[date, ("date", "Sun, 09 Sep 2001 01:46:42 GMT")]);
+    /// assert_eq!(with_date.retry_delay(wall), Some(Duration::from_secs(1)));
+    /// assert_eq!(answer(&[]).retry_delay(wall), None);
+    /// ```
+    pub fn retry_delay(&self, received_at: std::time::SystemTime) -> Option<std::time::Duration> {
+        let retry_after = self.retry_after()?;
+        let server_now = match retry_after {
+            RetryAfter::Delay(delay) => return Some(delay),
+            RetryAfter::At(_) => self
+                .headers()
+                .and_then(|headers| headers.get(header::DATE))
+                .and_then(|date| date.to_str().ok())
+                .and_then(|date| httpdate::parse_http_date(date).ok()),
+        };
+        Some(retry_after.delay_from(server_now.unwrap_or(received_at)))
+    }
+
+    /// The response headers, when the error keeps them (it does for every non-2xx).
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        match self {
+            Self::Api(e) => Some(&e.headers),
+            Self::Unstructured(e) => Some(&e.headers),
+            Self::Decode(_) => None,
+        }
+    }
+
+    /// Whether the answer is in Clerk's error shape (`{"errors":[…]}`): Clerk answered, not a
+    /// proxy, a load balancer or another service at a wrong URL.
+    pub fn is_clerk_shaped(&self) -> bool {
+        matches!(self, Self::Api(_))
     }
 }
 

@@ -7,7 +7,8 @@ use http::HeaderMap;
 /// A parsed `Retry-After` header: delta-seconds, or an HTTP-date.
 ///
 /// The core reads no clock, so a date stays a date until [`RetryAfter::delay_from`] is given
-/// the current time.
+/// the time to read it against; [`ResponseError::retry_delay`](crate::ResponseError::retry_delay)
+/// picks that time (the response's `Date`, else the wall clock when it came).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RetryAfter {
     /// `Retry-After: 2`: wait this long.

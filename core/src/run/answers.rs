@@ -1,133 +1,194 @@
-//! What an answer means for the users it concerns: done or not found from a 2xx, and from an
-//! error, whether to stop the run, pause it, split or probe a bulk request, retry, or fail.
+//! What an answer means for the users it concerns.
+//!
+//! From a 2xx: each user is done only if Clerk shows the action in effect; a user shown
+//! unchanged is read again (a verify), a user left out is looked up (a probe), and an answer
+//! holding a user nobody asked for is wrong as a whole. From an error, in order: fatal for the
+//! run; not Clerk's at all; a 429 that pauses the run; a probe or a split of a bulk request; a
+//! user Clerk does not know; a retry; a failure.
 
 use std::sync::Arc;
-use std::time::Duration;
-
-use crate::Instant;
+use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
-use super::engine::Run;
-use super::outcome::{Failure, FailureCause, FatalError, NotAttemptedReason, Outcome};
-use super::unit::{Unit, UnitKind};
-use crate::call::server_delay;
+use super::machine::Run;
+use super::outcome::{FatalError, NotAttemptedReason, Outcome};
+use super::unit::{Reread, Unit, UnitKind};
+use crate::Instant;
 use crate::error::ResponseError;
+use crate::failure::FailureCause;
 use crate::model::User;
 use crate::retry::{StopReason, server_jitter};
 
+/// How many answers in no shape of Clerk's, in a row, stop a run: one glitch of a proxy is not
+/// a wrong URL, three are.
+const NOT_CLERK_IN_A_ROW: u32 = 3;
+
+/// What a 2xx said about each user of a unit, by position: the user as answered, or nothing.
+type Answered = Vec<Option<Box<User>>>;
+
 impl Run {
-    /// A 2xx with users: each user asked for is done (or, on a read, compared), each left out
-    /// is not found.
+    /// A 2xx with users (one for a single user's answer).
     // Boxed on purpose: a `User` is 920 bytes, and each move of one out of a plain `Vec` into an
     // outcome would copy it (see BENCHMARKS.md).
     #[allow(clippy::vec_box)]
     pub(super) fn on_users(&mut self, mut unit: Unit, users: Vec<Box<User>>) {
-        if unit.kind == UnitKind::Probe {
-            self.on_probe_answer(unit, &users);
-            return;
-        }
-        let requests = unit.requests();
-        let held = unit.held_sibling.take();
-        if unit.kind == UnitKind::Single || unit.kind == UnitKind::ReadOne {
-            let index = unit.users[0];
-            let asked = self.ids[index as usize].as_str();
-            let outcome = match users.into_iter().next() {
-                Some(user) if user.id == asked => self.outcome_for(unit.kind, user),
-                Some(user) => failed(
-                    FailureCause::WrongUser {
-                        answered: user
-                            .id
-                            .chars()
-                            .take(64)
-                            .flat_map(char::escape_default)
-                            .collect(),
-                    },
-                    StopReason::NotRetryable,
-                ),
-                // A single user's answer is one object, so this cannot be; were it to come, the
-                // user would still get its outcome.
-                None => Outcome::NotFound(None),
-            };
-            self.emit(index, outcome, requests);
-        } else {
-            let mut answered: Vec<Option<Box<User>>> = Vec::new();
-            answered.resize_with(unit.users.len(), || None);
-            let mut expected_at = 0;
-            for user in users {
-                // Clerk answers in the order asked: look there first.
-                let matches =
-                    |position: usize| self.ids[unit.users[position] as usize].as_str() == user.id;
-                let position = if expected_at < unit.users.len() && matches(expected_at) {
-                    Some(expected_at)
-                } else {
-                    (0..unit.users.len()).find(|&p| matches(p))
-                };
-                if let Some(position) = position {
-                    expected_at = position + 1;
-                    if answered[position].is_none() {
-                        answered[position] = Some(user);
-                    }
+        let answered = match self.match_to_asked(&unit, users) {
+            Ok(answered) => answered,
+            Err(wrong) => {
+                // The answer cannot be trusted for anyone, whatever else it holds.
+                let held = unit.held_sibling.take();
+                self.fail(unit, wrong, StopReason::NotRetryable);
+                if let Some(sibling) = held {
+                    self.release(*sibling);
                 }
+                return;
             }
-            for (&index, user) in unit.users.iter().zip(answered) {
-                let outcome = match user {
-                    Some(user) => self.outcome_for(unit.kind, user),
-                    None => Outcome::NotFound(None),
-                };
-                self.emit(index, outcome, requests);
-            }
+        };
+        let held = unit.held_sibling.take();
+        match unit.kind {
+            UnitKind::ReadMany | UnitKind::ReadOne => self.on_reads(&unit, answered),
+            UnitKind::Bulk | UnitKind::Single => self.on_action_answer(&unit, answered),
+            UnitKind::Reread(why) => self.on_reread(&unit, why, answered),
         }
         if let Some(sibling) = held {
+            // This half was answered with success: the fault is in the other.
             self.split_known_faulty(*sibling);
         }
     }
 
-    /// The answer to a probe: users it left out do not exist; the bulk request goes again for
-    /// the others alone.
-    pub(super) fn on_probe_answer(&mut self, mut unit: Unit, users: &[Box<User>]) {
-        let cause = unit.last_failure.take().unwrap_or(FailureCause::TimedOut);
-        let exists = |index: &u32| {
-            let id = self.ids[*index as usize].as_str();
-            users.iter().any(|user| user.id == id)
-        };
-        let (found, missing): (Vec<u32>, Vec<u32>) = unit.users.iter().partition(|i| exists(i));
-        if missing.is_empty() {
-            // Every user exists: the 404 was about something else. Split to find out.
-            let bulk = unit.continued_as(UnitKind::Bulk, found, cause.clone());
-            self.split(bulk, cause);
-            return;
+    /// Places each answered user at the position of the id asked for; a user nobody asked for
+    /// makes the whole answer wrong. A repeat of a user is ignored.
+    #[allow(clippy::vec_box)]
+    fn match_to_asked(&self, unit: &Unit, users: Vec<Box<User>>) -> Result<Answered, FailureCause> {
+        let mut answered: Answered = Vec::new();
+        answered.resize_with(unit.users.len(), || None);
+        let asked = |position: usize| self.ledger.id(unit.users[position]).as_str();
+        let mut expected_at = 0;
+        for user in users {
+            // Clerk answers in the order asked: look there first.
+            let position = if expected_at < unit.users.len() && asked(expected_at) == user.id {
+                Some(expected_at)
+            } else {
+                (0..unit.users.len()).find(|&p| asked(p) == user.id)
+            };
+            let Some(position) = position else {
+                return Err(FailureCause::wrong_user(&user.id));
+            };
+            expected_at = position + 1;
+            if answered[position].is_none() {
+                answered[position] = Some(user);
+            }
         }
-        let not_found = match &cause {
-            FailureCause::Response(error) if error.is_not_found() => Some(error.clone()),
+        Ok(answered)
+    }
+
+    /// A dry run's read, or `get`: what each user is now; a user a read by id does not list does
+    /// not exist.
+    fn on_reads(&mut self, unit: &Unit, answered: Answered) {
+        let requests = unit.requests();
+        for (&index, user) in unit.users.iter().zip(answered) {
+            let outcome = match user {
+                Some(user) if !self.action.changes_users() => Outcome::Done(user),
+                Some(user) if self.action.is_in_effect(&user) => Outcome::Unchanged(user),
+                Some(user) => Outcome::WouldChange(user),
+                None => Outcome::NotFound(None),
+            };
+            self.record(index, outcome, requests);
+        }
+    }
+
+    /// The action's own 2xx: done where Clerk shows it in effect; read again where Clerk shows
+    /// the user unchanged; looked up where Clerk left the user out.
+    fn on_action_answer(&mut self, unit: &Unit, answered: Answered) {
+        let requests = unit.requests();
+        let mut unchanged = Vec::new();
+        let mut left_out = Vec::new();
+        let mut shown_unchanged = None;
+        for (&index, user) in unit.users.iter().zip(answered) {
+            match user {
+                Some(user) if self.action.is_in_effect(&user) => {
+                    self.record(index, Outcome::Done(user), requests);
+                }
+                Some(user) => {
+                    unchanged.push(index);
+                    shown_unchanged.get_or_insert(user);
+                }
+                None => left_out.push(index),
+            }
+        }
+        if let Some(user) = shown_unchanged {
+            let cause = FailureCause::NotApplied {
+                action: self.action,
+                user,
+            };
+            self.reread(unit, unchanged, Reread::Verify, cause);
+        }
+        if !left_out.is_empty() {
+            let cause = FailureCause::Omitted {
+                action: self.action,
+            };
+            self.reread(unit, left_out, Reread::Probe, cause);
+        }
+    }
+
+    /// A read after the action: Clerk's record decides. Users it does not list do not exist;
+    /// users in effect are done; users unchanged were not applied (after a verify, or after a
+    /// probe once the action was sent again) or get the action once more (after a probe).
+    fn on_reread(&mut self, unit: &Unit, why: Reread, answered: Answered) {
+        let requests = unit.requests();
+        let not_found = match &unit.last_failure {
+            Some(FailureCause::Response(error)) if error.is_not_found() => Some(error.clone()),
             _ => None,
         };
-        let requests = unit.requests();
-        for index in missing {
-            self.emit(index, Outcome::NotFound(not_found.clone()), requests);
+        let mut again = Vec::new();
+        for (&index, user) in unit.users.iter().zip(answered) {
+            let outcome = match user {
+                None => Outcome::NotFound(not_found.clone()),
+                Some(user) if self.action.is_in_effect(&user) => Outcome::Done(user),
+                Some(user) if why == Reread::Verify || unit.resent => {
+                    let cause = FailureCause::NotApplied {
+                        action: self.action,
+                        user,
+                    };
+                    self.fail_one(index, cause, StopReason::NotRetryable, requests);
+                    continue;
+                }
+                Some(_) => {
+                    again.push(index);
+                    continue;
+                }
+            };
+            self.record(index, outcome, requests);
         }
-        if !found.is_empty() {
-            let bulk = unit.continued_as(UnitKind::Bulk, found, cause);
+        if again.is_empty() {
+            return;
+        }
+        let cause = unit.last_failure.clone().unwrap_or(FailureCause::Omitted {
+            action: self.action,
+        });
+        let everyone_exists = again.len() == unit.users.len();
+        let mut bulk = unit.continued_as(UnitKind::Bulk, again, cause.clone());
+        bulk.probed = true;
+        if not_found.is_some() && everyone_exists && bulk.users.len() > 1 {
+            // Clerk's 404 named none of them: it was about something else. Split to find out.
+            self.split(bulk, cause);
+        } else {
+            bulk.resent = true;
             self.queue_next(bulk);
         }
     }
 
-    /// A user Clerk answered with: done, or for a dry-run read, whether the action would change
-    /// it.
-    pub(super) fn outcome_for(&self, kind: UnitKind, user: Box<User>) -> Outcome {
-        if !kind.reports_reads() || !self.action.changes_users() {
-            Outcome::Done(user)
-        } else if self.action.is_in_effect(&user) {
-            Outcome::Unchanged(user)
-        } else {
-            Outcome::WouldChange(user)
-        }
-    }
-
-    /// An error response, in order of precedence: fatal for the run; a 429 that pauses it; a
-    /// probe that could not tell; a bulk request to probe or split; a user not found; a retry;
-    /// a failure.
-    pub(super) fn on_error_response(&mut self, mut unit: Unit, error: ResponseError, now: Instant) {
+    /// An error response, in order of precedence: fatal for the run; not Clerk's; a 429 that
+    /// pauses it; a probe that could not tell; a bulk request to probe or split; a user not
+    /// found; a retry; a failure.
+    pub(super) fn on_error_response(
+        &mut self,
+        mut unit: Unit,
+        error: ResponseError,
+        now: Instant,
+        received_at: SystemTime,
+    ) {
         if is_fatal(&error) {
             let fatal = NotAttemptedReason::Fatal(Arc::new(FatalError::Response(error.clone())));
             self.fail(
@@ -138,9 +199,28 @@ impl Run {
             self.stop(fatal);
             return;
         }
-        let server_delay = server_delay(&error);
+        if is_not_clerk(&error) {
+            self.health.not_clerk_in_a_row += 1;
+            let first_answer = self.ledger.stats().responses == 1;
+            if first_answer || self.health.not_clerk_in_a_row >= NOT_CLERK_IN_A_ROW {
+                let fatal = FatalError::NotClerk {
+                    base_url: self.config.base_url().to_owned(),
+                    answer: error.clone(),
+                };
+                self.fail(
+                    unit,
+                    FailureCause::Response(error),
+                    StopReason::NotRetryable,
+                );
+                self.stop(NotAttemptedReason::Fatal(Arc::new(fatal)));
+                return;
+            }
+        } else {
+            self.health.not_clerk_in_a_row = 0;
+        }
+        let server_delay = error.retry_delay(received_at);
         if error.is_rate_limited() {
-            self.stats.rate_limited += 1;
+            self.ledger.stats_mut().rate_limited += 1;
             let delay = server_delay.unwrap_or(Duration::from_secs(1));
             if delay > self.options.retry_policy().max_total_wait() {
                 // "Come back in an hour": no user of this run can wait that long.
@@ -158,30 +238,37 @@ impl Run {
             let until = now.checked_add(delay.saturating_add(jitter));
             self.paused_until = latest(self.paused_until, until);
         }
-        let clerk_not_found = matches!(error, ResponseError::Api(_)) && error.is_not_found();
-        if unit.kind == UnitKind::Probe && !error.is_retryable() {
-            // The probe could not say who exists: fall back to splitting the bulk request.
-            let users = std::mem::take(&mut unit.users);
-            let cause = unit.last_failure.take().unwrap_or(FailureCause::TimedOut);
-            let bulk = unit.continued_as(UnitKind::Bulk, users, cause.clone());
-            self.split(bulk, cause);
-            return;
-        }
-        if unit.users.len() > 1 && isolates_by_splitting(&error) {
-            let cause = FailureCause::Response(error);
-            if unit.kind == UnitKind::Bulk && !unit.probed && clerk_not_found {
-                self.probe(unit, cause);
-            } else {
-                self.split(unit, cause);
+        let clerk_not_found = error.is_clerk_shaped() && error.is_not_found();
+        if clerk_not_found && unit.users.len() == 1 && unit.kind != UnitKind::ReadMany {
+            // Clerk said so about this id alone.
+            let requests = unit.requests();
+            let held = unit.held_sibling.take();
+            self.record(unit.users[0], Outcome::NotFound(Some(error)), requests);
+            if let Some(sibling) = held {
+                self.release(*sibling);
             }
             return;
         }
-        if clerk_not_found && unit.kind != UnitKind::ReadMany {
-            let requests = unit.requests();
-            let held = unit.held_sibling.take();
-            self.emit(unit.users[0], Outcome::NotFound(Some(error)), requests);
-            if let Some(sibling) = held {
-                self.release(*sibling);
+        if unit.kind == UnitKind::Reread(Reread::Probe) && !error.is_retryable() {
+            // The probe could not say who exists: isolate by splitting the bulk request.
+            let users = std::mem::take(&mut unit.users);
+            let cause = unit.last_failure.take().unwrap_or(FailureCause::TimedOut);
+            let mut bulk = unit.continued_as(UnitKind::Bulk, users, cause.clone());
+            bulk.probed = true;
+            self.split(bulk, cause);
+            return;
+        }
+        let splittable = matches!(unit.kind, UnitKind::Bulk | UnitKind::ReadMany);
+        if splittable && unit.users.len() > 1 && isolates_by_splitting(&error) {
+            let cause = FailureCause::Response(error);
+            if unit.kind == UnitKind::Bulk && !unit.probed && clerk_not_found {
+                let users = std::mem::take(&mut unit.users);
+                self.reread(&unit, users, Reread::Probe, cause);
+                if let Some(sibling) = unit.held_sibling.take() {
+                    self.release(*sibling);
+                }
+            } else {
+                self.split(unit, cause);
             }
             return;
         }
@@ -193,10 +280,6 @@ impl Run {
             _ => self.fail(unit, cause, StopReason::NotRetryable),
         }
     }
-}
-
-fn failed(cause: FailureCause, stop: StopReason) -> Outcome {
-    Outcome::Failed(Arc::new(Failure { cause, stop }))
 }
 
 /// The later of two optional times.
@@ -213,19 +296,26 @@ pub(super) fn is_fatal(error: &ResponseError) -> bool {
         StatusCode::UNAUTHORIZED | StatusCode::PAYMENT_REQUIRED => true,
         // A 403 from Clerk with another code concerns this user alone; the feature switched off,
         // or a proxy's 403 without Clerk's body, concerns every request.
-        StatusCode::FORBIDDEN => {
-            !matches!(error, ResponseError::Api(_)) || error.has_code("feature_not_enabled")
-        }
+        StatusCode::FORBIDDEN => !error.is_clerk_shaped() || error.has_code("feature_not_enabled"),
         StatusCode::BAD_REQUEST => error.has_code("api_version_invalid"),
         _ => false,
     }
 }
 
-/// Answers to a bulk request that some of its users cause: unknown ids (404), ids Clerk
-/// refuses (422), a size Clerk refuses (400 `bulk_size_exceeded`).
+/// A 404 or 405 in no shape of Clerk's (HTML, nothing, another service's JSON): whatever
+/// answered is not Clerk's Backend API, or not at this path.
+fn is_not_clerk(error: &ResponseError) -> bool {
+    matches!(
+        error.status(),
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+    ) && !error.is_clerk_shaped()
+}
+
+/// Answers to a bulk request that some of its users cause: unknown ids (Clerk's 404), ids
+/// Clerk refuses (422), a size Clerk refuses (400 `bulk_size_exceeded`).
 fn isolates_by_splitting(error: &ResponseError) -> bool {
     match error.status() {
-        StatusCode::NOT_FOUND => matches!(error, ResponseError::Api(_)),
+        StatusCode::NOT_FOUND => error.is_clerk_shaped(),
         StatusCode::UNPROCESSABLE_ENTITY => true,
         StatusCode::BAD_REQUEST => error.has_code("bulk_size_exceeded"),
         _ => false,

@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use http::StatusCode;
 
-use super::action::Action;
-use crate::error::{BuildError, ResponseError};
+use super::pace::RateLimit;
+use crate::action::Action;
+use crate::error::ResponseError;
+use crate::failure::FailureCause;
 use crate::model::User;
 use crate::retry::StopReason;
 use crate::transport::TransportFailure;
@@ -32,10 +34,12 @@ pub struct UserOutcome {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Outcome {
-    /// The action was applied (or, for `get`, the user was read): the user as Clerk answered.
+    /// The action is in effect (or, for `get`, the user was read): the user as Clerk showed
+    /// them, banned or locked as the action leaves them. Never without that evidence.
     Done(Box<User>),
-    /// The user does not exist: a 404 for this user alone, or a bulk answer that left it out.
-    /// Holds the 404 when there was one.
+    /// Clerk says the user does not exist: a Clerk 404 for a request about this user alone (or
+    /// a bulk request a probe then narrowed to it), or a read by id (`GET /v1/users?user_id=…`)
+    /// that does not list it. Holds the 404 when there was one.
     NotFound(Option<ResponseError>),
     /// The action could not be applied; see the [`Failure`].
     Failed(Arc<Failure>),
@@ -123,49 +127,12 @@ pub struct Failure {
     pub stop: StopReason,
 }
 
-/// The last thing that went wrong for a user.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum FailureCause {
-    /// An error response.
-    Response(ResponseError),
-    /// No response.
-    Transport(TransportFailure),
-    /// Its deadline passed with a request in flight: the request may have been applied.
-    TimedOut,
-    /// The request could not be built; nothing was sent.
-    Build(BuildError),
-    /// A 2xx answer for another user than the one asked for.
-    WrongUser {
-        /// The id in the answer (escaped, cut to 64 characters).
-        answered: String,
-    },
-}
-
 impl Failure {
     /// The error response, when the cause is one.
     pub fn response_error(&self) -> Option<&ResponseError> {
         match &self.cause {
             FailureCause::Response(error) => Some(error),
             _ => None,
-        }
-    }
-}
-
-impl fmt::Display for FailureCause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Response(error) => fmt::Display::fmt(error, f),
-            Self::Transport(failure) => {
-                write!(f, "{failure}: {}", failure.error())
-            }
-            Self::TimedOut => f.write_str(
-                "the deadline passed with a request in flight (it may have been applied)",
-            ),
-            Self::Build(error) => write!(f, "not sent: {error}"),
-            Self::WrongUser { answered } => {
-                write!(f, "the answer was for another user ({answered:?})")
-            }
         }
     }
 }
@@ -193,6 +160,15 @@ pub enum FatalError {
     /// 401 (the key is wrong), 402 (the plan lacks the feature), 403 where the instance has the
     /// feature off (or a proxy forbids the call), 400 `api_version_invalid`.
     Response(ResponseError),
+    /// Answers that are not Clerk's (a 404 or 405 with HTML, nothing, or JSON of another
+    /// shape), to the run's first request or to several in a row: nothing at the base URL
+    /// answers as Clerk's Backend API.
+    NotClerk {
+        /// The base URL the run sent to.
+        base_url: String,
+        /// The last such answer.
+        answer: ResponseError,
+    },
     /// A failure the transport says is permanent, before anything was sent (an insecure URL
     /// refused, a certificate that does not verify).
     Transport(TransportFailure),
@@ -209,7 +185,7 @@ impl FatalError {
     /// The error response, when it is one.
     pub fn response_error(&self) -> Option<&ResponseError> {
         match self {
-            Self::Response(error) => Some(error),
+            Self::Response(error) | Self::NotClerk { answer: error, .. } => Some(error),
             _ => None,
         }
     }
@@ -224,6 +200,11 @@ impl fmt::Display for FatalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Response(error) => write!(f, "the run stopped on an answer: {error}"),
+            Self::NotClerk { base_url, answer } => write!(
+                f,
+                "the run stopped: nothing at {base_url} answers as Clerk's Backend API \
+                 ({answer}); check the base URL"
+            ),
             Self::Transport(failure) => {
                 write!(f, "the run stopped: {failure}: {}", failure.error())
             }
@@ -277,6 +258,10 @@ pub struct RunStats {
     pub splits: u64,
     /// Transport failures received.
     pub transport_failures: u64,
+    /// Reads of users whose action's answer did not show it in effect (re-reads and probes).
+    pub rereads: u64,
+    /// The pace the run keeps now (lowered by 429s, climbing back); `None` when unpaced.
+    pub pace: Option<RateLimit>,
 }
 
 impl RunStats {

@@ -1,4 +1,5 @@
-//! `RateLimit` and `Pacer`: never more requests in any window than the instance allows.
+//! `RateLimit` and `Pacer`: never more requests in any of Clerk's windows than the instance
+//! allows, whatever the latency; fewer when a 429 says someone else spends the same budget.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -68,73 +69,192 @@ impl RateLimit {
     }
 }
 
-/// Paces requests under a [`RateLimit`]: in no window of `per` do more than `requests` go out.
+/// Paces requests under a [`RateLimit`] as the server counts them: in no window of `per` at
+/// the server do more than `requests` of this pacer's requests arrive, whatever the latency.
 ///
-/// An exact sliding window: it remembers when each of the last `requests` requests went out, and
-/// the next may go once the oldest of them is `per` old. Unlike a token bucket it never lets a
-/// burst and the steady flow that follows add up past the limit in one window, which is how
-/// Clerk counts. Memory: one `Instant` per request in the window (950 at most by default).
+/// A request holds its place from when it is handed out until `per` after its answer (or
+/// failure) is known. Its arrival at the server lies between those two moments, so any window
+/// of `per` at the server sees only requests that all held their places at once — at the last
+/// of their hand-outs — and there are never more than `requests` of those. A first burst slowed
+/// by connection setup cannot then be replayed on warm connections inside one of Clerk's
+/// windows. The cost: a request's place is held for `per` plus its latency, so the long-run rate
+/// is `requests / (per + latency)` (about 1 % under the limit at 100 ms on a 10 s window).
+///
+/// Within the window, requests go out in bursts of at most a tenth of the pace, then evenly
+/// spaced (`per / requests` apart), so that a window filled by another client catches few
+/// requests in flight at once.
+///
+/// A 429 the pace did not predict means another client of the same key spends the budget: the
+/// pace drops to 90 % of the places it held when the 429 came (at most once a window: a cut
+/// shows at the server only a window later), climbs back half the way to that level each
+/// window, then past it by a twentieth of the limit each window, never above the limit.
+/// [`Pacer::current`] says where it is.
 ///
 /// ```
-/// use clerk_moderation_core::{Pacer, RateLimit};
-/// use std::time::{Duration, Instant};
+/// use clerk_moderation_core::{Instant, Pacer, RateLimit};
+/// use std::time::Duration;
 ///
 /// let start = Instant::now();
-/// let mut pacer = Pacer::new(RateLimit::new(2, Duration::from_secs(1)));
-/// for _ in 0..2 {
-///     assert_eq!(pacer.next_allowed(start), start);
-///     pacer.record(start);
-/// }
-/// // The third waits until the first is a second old.
-/// assert_eq!(pacer.next_allowed(start), start + Duration::from_secs(1));
+/// let ms = Duration::from_millis;
+/// let mut pacer = Pacer::new(RateLimit::new(2, ms(1000)));
+/// assert_eq!(pacer.next_allowed(start), Some(start));
+/// pacer.on_send(start);
+/// // Spread over the window: the second may go half a window later.
+/// assert_eq!(pacer.next_allowed(start), Some(start + ms(500)));
+/// pacer.on_send(start + ms(500));
+/// // Both places are held until their answers come: nothing can say when the third may go.
+/// assert_eq!(pacer.next_allowed(start + ms(600)), None);
+/// // The first is answered at 700 ms: its place frees a window after that.
+/// pacer.on_settled(start + ms(700));
+/// assert_eq!(pacer.next_allowed(start + ms(800)), Some(start + ms(1700)));
 /// ```
 #[derive(Clone, Debug)]
 pub struct Pacer {
     limit: RateLimit,
-    sent: VecDeque<Instant>,
+    /// The pace now: at most this many places held at once (1 to `limit.requests`).
+    allowed: u32,
+    /// Requests handed out whose answer is not known yet: each holds a place.
+    in_flight: u32,
+    /// When each answered request's place frees (`per` after its answer), earliest first.
+    releases: VecDeque<Instant>,
+    /// When the pace was last lowered: a 429 for a request sent before then is old news.
+    lowered_at: Option<Instant>,
+    /// The places held when the last 429 came: the pace climbs back slowly up to there.
+    last_rate_limited_at: u32,
+    /// When the pace may next climb a step.
+    climb_at: Option<Instant>,
+    /// The smoothing's schedule: when the next request would be due if requests went out one
+    /// every `per / allowed` (a GCRA's theoretical arrival time).
+    due: Option<Instant>,
 }
+
+/// The share of its held places the pace keeps after a 429.
+const CUT: f64 = 0.9;
 
 impl Pacer {
     /// A pacer for `limit`, with nothing sent yet.
     pub fn new(limit: RateLimit) -> Self {
         Self {
             limit,
-            sent: VecDeque::new(),
+            allowed: limit.requests,
+            in_flight: 0,
+            releases: VecDeque::new(),
+            lowered_at: None,
+            last_rate_limited_at: limit.requests,
+            climb_at: None,
+            due: None,
         }
     }
 
-    /// The limit it keeps.
+    /// The limit it never exceeds.
     pub fn limit(&self) -> RateLimit {
         self.limit
     }
 
-    /// The earliest time, `now` or later, at which the next request may go out.
-    pub fn next_allowed(&mut self, now: Instant) -> Instant {
+    /// The pace it keeps now: the limit, or less after 429s.
+    pub fn current(&self) -> RateLimit {
+        RateLimit::new(self.allowed, self.limit.per)
+    }
+
+    /// The places held now: requests in flight, and answered ones within `per` of their answer.
+    pub fn held(&mut self, now: Instant) -> u32 {
         self.forget_before(now);
-        if self.sent.len() < self.limit.requests as usize {
-            return now;
-        }
-        self.sent
-            .front()
-            .and_then(|oldest| oldest.checked_add(self.limit.per))
+        self.in_flight + self.releases.len() as u32
+    }
+
+    /// The earliest time, `now` or later, at which the next request may go out; `None` when
+    /// only an answer to a request in flight can free a place.
+    pub fn next_allowed(&mut self, now: Instant) -> Option<Instant> {
+        self.climb(now);
+        let held = self.held(now);
+        let window = if held < self.allowed {
+            now
+        } else {
+            // Places that must free before one is left: the earliest releases go first.
+            let must_free = (held - self.allowed) as usize;
+            *self.releases.get(must_free)?
+        };
+        Some(window.max(self.smoothed(now)))
+    }
+
+    /// Notes a request handed out at `now` (which [`Pacer::next_allowed`] allowed).
+    pub fn on_send(&mut self, now: Instant) {
+        self.in_flight += 1;
+        let due = self.due.map_or(now, |due| due.max(now));
+        self.due = due.checked_add(self.spacing());
+    }
+
+    /// The spacing of requests when they go one at a time: the window spread evenly.
+    fn spacing(&self) -> Duration {
+        self.limit.per / self.allowed
+    }
+
+    /// When the smoothing lets the next request go: a burst of a tenth of the pace at once,
+    /// then one every [`Pacer::spacing`]. A window's worth sent in one burst would put every
+    /// request in flight at risk of one 429 together when another client fills the window.
+    fn smoothed(&self, now: Instant) -> Instant {
+        let burst = (self.allowed / 10).max(1);
+        let tolerance = self.spacing() * (burst - 1);
+        self.due
+            .and_then(|due| due.checked_sub(tolerance))
             .map_or(now, |at| at.max(now))
     }
 
-    /// Notes a request sent at `at` (which [`Pacer::next_allowed`] allowed).
-    pub fn record(&mut self, at: Instant) {
-        self.forget_before(at);
-        self.sent.push_back(at);
+    /// Notes that a request's answer (or failure) is known at `now`: its place stays held for
+    /// `per` more, the longest its arrival at the server can still count there.
+    pub fn on_settled(&mut self, now: Instant) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let Some(release) = now.checked_add(self.limit.per) else {
+            return;
+        };
+        // Answers are reported in time order; keep the order even if a driver's clock is not.
+        let position = self.releases.partition_point(|&at| at <= release);
+        self.releases.insert(position, release);
     }
 
-    /// Drops the requests that no window ending at `now` or later can hold.
+    /// Notes a 429 at `now` for a request handed out at `sent_at`: another client of the key
+    /// spends the budget, so the pace drops below what the server just refused. A 429 for a
+    /// request sent before the last drop changes nothing (one drop per burst).
+    pub fn on_rate_limited(&mut self, sent_at: Instant, now: Instant) {
+        // A cut shows in the server's window only once its window has passed: until then, more
+        // 429s are the same news (and the run's pause already honours each).
+        let settling = self.lowered_at.is_some_and(|at| {
+            sent_at < at || at.checked_add(self.limit.per).is_some_and(|end| now < end)
+        });
+        if settling {
+            return;
+        }
+        let held = self.held(now).max(1);
+        let kept = (f64::from(self.allowed.min(held)) * CUT).floor() as u32;
+        self.allowed = kept.clamp(1, self.limit.requests);
+        self.last_rate_limited_at = held;
+        self.lowered_at = Some(now);
+        self.climb_at = now.checked_add(self.limit.per);
+    }
+
+    /// Climbs back a step per window since the last drop.
+    fn climb(&mut self, now: Instant) {
+        while self.allowed < self.limit.requests {
+            let Some(at) = self.climb_at.filter(|at| *at <= now) else {
+                return;
+            };
+            // Quickly back towards where the last 429 came, half the way a window; past it,
+            // carefully, a twentieth of the limit a window, to find out whether the other client
+            // left.
+            let step = if self.allowed < self.last_rate_limited_at {
+                ((self.last_rate_limited_at - self.allowed) / 2).max(1)
+            } else {
+                (self.limit.requests / 20).max(1)
+            };
+            self.allowed = (self.allowed + step).min(self.limit.requests);
+            self.climb_at = at.checked_add(self.limit.per);
+        }
+    }
+
+    /// Drops the places whose hold ended by `now`.
     fn forget_before(&mut self, now: Instant) {
-        while let Some(&oldest) = self.sent.front() {
-            match oldest.checked_add(self.limit.per) {
-                Some(expires) if expires <= now => {
-                    self.sent.pop_front();
-                }
-                _ => break,
-            }
+        while self.releases.front().is_some_and(|&at| at <= now) {
+            self.releases.pop_front();
         }
     }
 }

@@ -1,15 +1,14 @@
-//! `Unit`: one request's worth of a run's users (a bulk chunk, one user, a page of reads), and
-//! how its request is built.
-
-use crate::Instant;
+//! `Unit`: one request's worth of a run's users (a bulk chunk, one user, a page of reads, a
+//! re-read), and how its request is built.
 
 use http::Request;
 
-use super::action::Action;
-use super::outcome::FailureCause;
+use crate::Instant;
+use crate::action::Action;
 use crate::attempts::Attempts;
 use crate::config::ApiConfig;
 use crate::error::BuildError;
+use crate::failure::FailureCause;
 use crate::operation::Operation;
 use crate::operations::{
     BanUser, BanUsers, GetUser, ListUsers, LockUser, UnbanUser, UnbanUsers, UnlockUser, UserFilter,
@@ -27,20 +26,30 @@ pub(super) enum UnitKind {
     ReadMany,
     /// `GET /v1/users/{id}` (the `get` action, or a dry-run read of one user).
     ReadOne,
-    /// `GET /v1/users?user_id=…` for the users of a bulk request answered 404: which of them
-    /// exist. The bulk request is then sent again for those alone.
+    /// A read of users whose action was answered without showing it in effect: Clerk's own
+    /// record then decides their outcome (`GET /v1/users/{id}` for one, the list filter for
+    /// several).
+    Reread(Reread),
+}
+
+/// Why users are read again after their action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Reread {
+    /// The action's answer was a Clerk 404 for a bulk request, or a 200 that left them out:
+    /// which of them exist, and as what. Those found unchanged get the action once more.
     Probe,
+    /// The action's 200 showed them unchanged: a user still unchanged was not applied.
+    Verify,
 }
 
 impl UnitKind {
-    /// Whether the answer is a JSON array of users.
-    pub(super) fn answers_a_list(self) -> bool {
-        matches!(self, Self::Bulk | Self::ReadMany | Self::Probe)
-    }
-
-    /// Whether the request reads users to report them (a dry run, or `get`).
-    pub(super) fn reports_reads(self) -> bool {
-        matches!(self, Self::ReadMany | Self::ReadOne)
+    /// Whether the answer is a JSON array of users, given how many users the unit carries.
+    pub(super) fn answers_a_list(self, users: usize) -> bool {
+        match self {
+            Self::Bulk | Self::ReadMany => true,
+            Self::Reread(_) => users > 1,
+            Self::Single | Self::ReadOne => false,
+        }
     }
 }
 
@@ -51,7 +60,8 @@ pub(super) struct Unit {
     /// Indexes into the run's distinct ids.
     pub(super) users: Vec<u32>,
     pub(super) attempts: Attempts,
-    /// Requests that carried these users before this unit existed (a split's parent).
+    /// Requests that carried these users before this unit existed (a split's parent, the
+    /// action before its re-read).
     pub(super) earlier_requests: u32,
     /// When it may be sent again (units waiting for a retry).
     pub(super) ready_at: Option<Instant>,
@@ -59,6 +69,9 @@ pub(super) struct Unit {
     pub(super) last_failure: Option<FailureCause>,
     /// Whether a probe already said which of these users exist: a 404 now is split, not probed.
     pub(super) probed: bool,
+    /// Whether the action was already sent again after a probe found these users unchanged:
+    /// found unchanged once more, they were not applied.
+    pub(super) resent: bool,
     /// The other half of a split, held back until this half is answered: if this half
     /// succeeds, the fault is in the other, which is then split at once instead of being sent
     /// whole to fail again.
@@ -76,6 +89,7 @@ impl Unit {
             ready_at: None,
             last_failure: None,
             probed: false,
+            resent: false,
             held_sibling: None,
         }
     }
@@ -98,13 +112,14 @@ impl Unit {
             ready_at: None,
             last_failure: Some(cause.clone()),
             probed: self.probed,
+            resent: self.resent,
             held_sibling: None,
         };
         (half(first), half(second))
     }
 
     /// A unit of `kind` for `users`, continuing this one: same deadline, `cause` as its last
-    /// failure.
+    /// failure, and what this one knows (probed, resent).
     pub(super) fn continued_as(
         &self,
         kind: UnitKind,
@@ -114,11 +129,12 @@ impl Unit {
         Unit {
             kind,
             users,
-            attempts: crate::attempts::Attempts::continuing(self.attempts.deadline()),
+            attempts: Attempts::continuing(self.attempts.deadline()),
             earlier_requests: self.requests(),
             ready_at: None,
             last_failure: Some(cause),
-            probed: true,
+            probed: self.probed,
+            resent: self.resent,
             held_sibling: None,
         }
     }
@@ -149,7 +165,11 @@ impl Unit {
                     Action::Get => GetUser::new(user).build_request(config),
                 }
             }
-            UnitKind::ReadMany | UnitKind::Probe => {
+            UnitKind::ReadOne => GetUser::new(id(&self.users[0])).build_request(config),
+            UnitKind::Reread(_) if self.users.len() == 1 => {
+                GetUser::new(id(&self.users[0])).build_request(config)
+            }
+            UnitKind::ReadMany | UnitKind::Reread(_) => {
                 let filter = self.users.iter().fold(UserFilter::new(), |filter, index| {
                     filter.user_id(&ids[*index as usize])
                 });
@@ -159,7 +179,12 @@ impl Unit {
                     .with_limit(limit)?
                     .build_request(config)
             }
-            UnitKind::ReadOne => GetUser::new(id(&self.users[0])).build_request(config),
         }
     }
+}
+
+/// Whether the list filter can read this id: `+` or `-` in front of a value is read by the
+/// filter as include or exclude, so such an id is read alone, by its own path.
+pub(super) fn listable(id: &UserId) -> bool {
+    !id.as_str().starts_with(['+', '-'])
 }

@@ -8,17 +8,21 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use clerk_moderation_core::http::{Method, Request, Response};
 use clerk_moderation_core::{
-    Action, AttemptId, Delivery, FailureClass, Outcome, OutcomeKind, RateLimit, Run, RunStep,
-    TransportFailure, UserOutcome,
+    Action, AttemptId, Delivery, FailureClass, Instant, Outcome, OutcomeKind, RateLimit, Run,
+    RunStep, TransportFailure, UserOutcome,
 };
 use percent_encoding::percent_decode_str;
 
 /// How long a [`Faults::slow`] answer takes.
 pub const SLOW: Duration = Duration::from_secs(100);
+
+/// When a blocking transport gives up on a server that never answers (the built-in ones' own
+/// whole-call timeout).
+pub const TRANSPORT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the server does with a bulk request that names unknown users.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +50,18 @@ pub struct Faults {
     pub unauthorized_from: Option<u64>,
     /// Answers a 200 to this request (0-based) but the transport fails before it arrives.
     pub applied_then_lost: Option<u64>,
+    /// An action answered 200 that does not apply the change: the user comes back unchanged.
+    pub not_applied: f64,
+    /// A bulk action applied, answered `200 []`.
+    pub left_out: f64,
+    /// A bulk action answered 200 with a user nobody asked for among the asked ones.
+    pub extra_user: f64,
+    /// A 500 in Clerk's shape (nothing applied).
+    pub clerk_500: f64,
+    /// Every answer is an HTML 404 (a wrong base URL behind a proxy).
+    pub not_clerk: bool,
+    /// 429s carry an HTTP-date `Retry-After` (2 s ahead of the server's clock) and no `Date`.
+    pub retry_after_date: bool,
 }
 
 /// A user on the simulated server.
@@ -61,9 +77,22 @@ pub struct SimServer {
     pub bulk_unknown: BulkUnknown,
     pub faults: Faults,
     pub latency: Duration,
+    /// Each request's latency is `latency` plus up to this much more, at random; it arrives at
+    /// a random point between its send and its answer.
+    pub latency_spread: Duration,
     /// The server's own rate limit, checked over a sliding window of arrivals.
     pub limit: Option<RateLimit>,
-    arrivals: Vec<Instant>,
+    /// Another client of the same key: this many arrivals per window, evenly spread.
+    pub neighbour: Option<RateLimit>,
+    /// When each of the run's requests arrived, in the order sent.
+    pub arrivals: Vec<Instant>,
+    /// The latency of the request handled last.
+    pub last_latency: Duration,
+    /// 429s answered.
+    pub rate_limited: u64,
+    /// When each 429 was answered (at the request's arrival).
+    pub rate_limited_at: Vec<Instant>,
+    start: Option<Instant>,
     requests: u64,
     rng: u64,
     /// Times each user was changed (ban/unban/lock/unlock applied).
@@ -90,8 +119,14 @@ impl SimServer {
             bulk_unknown: BulkUnknown::Reject,
             faults: Faults::default(),
             latency: Duration::from_millis(20),
+            latency_spread: Duration::ZERO,
             limit: None,
+            neighbour: None,
             arrivals: Vec::new(),
+            last_latency: Duration::from_millis(20),
+            rate_limited: 0,
+            rate_limited_at: Vec::new(),
+            start: None,
             requests: 0,
             rng: seed,
             changes: HashMap::new(),
@@ -108,23 +143,49 @@ impl SimServer {
         ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
     }
 
+    /// Handles a request sent at `now`: picks its latency ([`SimServer::last_latency`]) and
+    /// the moment it arrives, and answers as Clerk would at that moment.
     pub fn handle(&mut self, request: &Request<Vec<u8>>, now: Instant) -> Reply {
+        let start = *self.start.get_or_insert(now);
         let n = self.requests;
         self.requests += 1;
+        self.last_latency = self.latency + self.latency_spread.mul_f64(self.random());
+        let arrival = now + self.last_latency.mul_f64(self.random());
+        self.arrivals.push(arrival);
         if self.faults.unauthorized_from.is_some_and(|from| n >= from) {
             return Reply::Answer(clerk_error(401, "clerk_key_invalid", None));
         }
+        if self.faults.not_clerk {
+            return Reply::Answer(
+                Response::builder()
+                    .status(404)
+                    .header("content-type", "text/html")
+                    .body(b"<html><body>404 Not Found</body></html>".to_vec())
+                    .unwrap(),
+            );
+        }
         if let Some(limit) = self.limit {
-            self.arrivals.retain(|t| now.duration_since(*t) < limit.per);
-            if self.arrivals.len() >= limit.requests as usize {
-                return Reply::Answer(clerk_error(429, "too_many_requests", Some("1")));
+            let in_window = |t: &Instant| *t <= arrival && arrival.duration_since(*t) < limit.per;
+            let ours = self.arrivals.iter().filter(|t| in_window(t)).count();
+            // The neighbour has been at it long before the run: its share of any window is
+            // the arrivals of its even spacing that fall in it.
+            let theirs = self.neighbour.map_or(0, |n| {
+                let gap = n.per.as_secs_f64() / f64::from(n.requests);
+                let since = arrival.duration_since(start).as_secs_f64() + 1e6;
+                let upto = |t: f64| (t / gap).floor() as i64;
+                (upto(since) - upto(since - limit.per.as_secs_f64())) as usize
+            });
+            if ours + theirs > limit.requests as usize {
+                self.rate_limited += 1;
+                self.rate_limited_at.push(arrival);
+                return Reply::Answer(self.too_many(arrival));
             }
-            self.arrivals.push(now);
         }
         let roll = self.random();
         let f = self.faults.clone();
         if roll < f.rate_limited {
-            return Reply::Answer(clerk_error(429, "too_many_requests", Some("1")));
+            self.rate_limited += 1;
+            return Reply::Answer(self.too_many(arrival));
         }
         if roll < f.rate_limited + f.unavailable {
             return Reply::Answer(Response::builder().status(503).body(Vec::new()).unwrap());
@@ -139,8 +200,23 @@ impl SimServer {
                 std::io::Error::from(std::io::ErrorKind::ConnectionReset),
             ));
         }
-        let answer = self.answer(request);
-        if roll < f.rate_limited + f.unavailable + f.silent + f.reset + f.slow {
+        // The first roll fell past every fault above: below this, the answer is slow.
+        let slow = roll < f.rate_limited + f.unavailable + f.silent + f.reset + f.slow;
+        let roll = self.random();
+        if roll < f.clerk_500 {
+            return Reply::Answer(clerk_error(500, "internal_clerk_error", None));
+        }
+        let quirk = if roll < f.clerk_500 + f.not_applied {
+            Quirk::NotApplied
+        } else if roll < f.clerk_500 + f.not_applied + f.left_out {
+            Quirk::LeftOut
+        } else if roll < f.clerk_500 + f.not_applied + f.left_out + f.extra_user {
+            Quirk::ExtraUser
+        } else {
+            Quirk::None
+        };
+        let answer = self.answer(request, quirk);
+        if slow {
             return Reply::Slow(answer);
         }
         if self.faults.applied_then_lost == Some(n) {
@@ -152,8 +228,20 @@ impl SimServer {
         Reply::Answer(answer)
     }
 
-    /// The answer Clerk would give, applying the change.
-    fn answer(&mut self, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+    /// A 429, its `Retry-After` in seconds or (with [`Faults::retry_after_date`]) as a date
+    /// on the server's wall clock with no `Date` header.
+    fn too_many(&self, arrival: Instant) -> Response<Vec<u8>> {
+        if !self.faults.retry_after_date {
+            return clerk_error(429, "too_many_requests", Some("1"));
+        }
+        let start = self.start.expect("set by handle");
+        let at = wall(start, arrival) + Duration::from_secs(2);
+        let date = httpdate::fmt_http_date(at);
+        clerk_error(429, "too_many_requests", Some(&date))
+    }
+
+    /// The answer Clerk would give, applying the change (or misbehaving as `quirk` says).
+    fn answer(&mut self, request: &Request<Vec<u8>>, quirk: Quirk) -> Response<Vec<u8>> {
         let path = request.uri().path();
         let rest = path
             .strip_prefix("/v1/users")
@@ -175,8 +263,25 @@ impl SimServer {
                 } else {
                     Action::Unban
                 };
-                let users: Vec<String> =
-                    ids.iter().filter_map(|id| self.apply(id, action)).collect();
+                let applied = if quirk == Quirk::NotApplied {
+                    Action::Get
+                } else {
+                    action
+                };
+                let mut users: Vec<String> = ids
+                    .iter()
+                    .filter_map(|id| self.apply(id, applied))
+                    .collect();
+                match quirk {
+                    Quirk::LeftOut => users.clear(),
+                    Quirk::ExtraUser => {
+                        users.push(
+                            r#"{"id":"user_nobody_asked","banned":false,"locked":false}"#
+                                .to_owned(),
+                        );
+                    }
+                    _ => {}
+                }
                 json_array(&users)
             }
             (&Method::GET, "") => {
@@ -201,6 +306,11 @@ impl SimServer {
                     (&Method::POST, Some("lock")) => Action::Lock,
                     (&Method::POST, Some("unlock")) => Action::Unlock,
                     other => panic!("unexpected request {other:?}"),
+                };
+                let action = if quirk == Quirk::NotApplied && action.changes_users() {
+                    Action::Get
+                } else {
+                    action
                 };
                 match self.apply(&id, action) {
                     Some(user) => Response::builder()
@@ -240,6 +350,20 @@ impl SimServer {
         json.push('}');
         Some(json)
     }
+}
+
+/// How an answer misbehaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Quirk {
+    None,
+    NotApplied,
+    LeftOut,
+    ExtraUser,
+}
+
+/// The simulated wall clock at `now`, for a run that started at `start`.
+pub fn wall(start: Instant, now: Instant) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000) + now.duration_since(start)
 }
 
 fn bulk_ids(body: &[u8]) -> Vec<String> {
@@ -297,7 +421,8 @@ pub struct Record {
 pub enum LateAnswers {
     /// Cut it at the deadline, as the async client does.
     CutAtDeadline,
-    /// Deliver it whenever it comes, as a blocking transport would.
+    /// Deliver it whenever it comes, as a blocking transport would; a server that never
+    /// answers is given up on at the transport's timeout ([`TRANSPORT_TIMEOUT`]).
     DeliverLate,
 }
 
@@ -343,9 +468,12 @@ pub fn drive(run: &mut Run, server: &mut SimServer, late: LateAnswers) -> Record
                 record.sent.push((now, event, ids));
                 let reply = server.handle(&request, now);
                 let at = match reply {
+                    // A blocking driver gives up on a silent server when its transport times
+                    // out; an async one cuts the request at its deadline.
+                    Reply::Silent if late == LateAnswers::DeliverLate => now + TRANSPORT_TIMEOUT,
                     Reply::Silent => never,
                     Reply::Slow(_) => now + SLOW,
-                    _ => now + server.latency,
+                    _ => now + server.last_latency,
                 };
                 let at = match (late, deadline) {
                     (LateAnswers::CutAtDeadline, Some(d)) if d < at => {
@@ -386,14 +514,20 @@ pub fn drive(run: &mut Run, server: &mut SimServer, late: LateAnswers) -> Record
                     match reply {
                         Reply::Answer(response) | Reply::Slow(response) => {
                             let fatal = response.status() == 401;
-                            run.on_response(attempt, response, now);
+                            run.on_response(attempt, response, now, wall(start, now));
                             if fatal && record.fatal_delivered_at.is_none() {
                                 event += 1;
                                 record.fatal_delivered_at = Some(event);
                             }
                         }
                         Reply::Fail(failure) => run.on_transport_error(attempt, failure, now),
-                        Reply::Silent => unreachable!("silent replies are never due"),
+                        Reply::Silent => {
+                            let timeout = TransportFailure::new(
+                                FailureClass::new(Delivery::MaybeSent, true),
+                                std::io::Error::from(std::io::ErrorKind::TimedOut),
+                            );
+                            run.on_transport_error(attempt, timeout, now);
+                        }
                     }
                 }
             }
@@ -532,4 +666,62 @@ pub fn check_invariants(
 /// `n` ids like Clerk's: `user_` and 27 characters.
 pub fn user_ids(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("user_{prefix}{i:0>20}")).collect()
+}
+
+/// Checks that no window of `limit.per` at the server saw more than `limit.requests` of the
+/// run's arrivals, whatever their latency.
+pub fn check_arrivals(server: &SimServer, limit: RateLimit) {
+    let mut arrivals = server.arrivals.clone();
+    arrivals.sort_unstable();
+    let n = limit.requests as usize;
+    for window in arrivals.windows(n + 1) {
+        assert!(
+            window[n].duration_since(window[0]) >= limit.per,
+            "{} arrivals at the server within {:?}",
+            n + 1,
+            window[n].duration_since(window[0])
+        );
+    }
+}
+
+/// Checks that every outcome agrees with the server's state at the end: a `done` user shows
+/// the action in effect, a `not_found` user is unknown to the server, and a dry run's
+/// `unchanged` / `would_change` said the truth and changed nothing.
+pub fn check_against_server(record: &Record, server: &SimServer, action: Action) {
+    for outcome in &record.outcomes {
+        let id = outcome.user_id.as_str();
+        let state = server.users.get(id);
+        let in_effect = |user: &SimUser| match action {
+            Action::Ban => user.banned,
+            Action::Unban => !user.banned,
+            Action::Lock => user.locked,
+            Action::Unlock => !user.locked,
+            _ => true,
+        };
+        match &outcome.outcome {
+            Outcome::Done(user) => {
+                let state =
+                    state.unwrap_or_else(|| panic!("{id} is done but unknown to the server"));
+                assert!(
+                    in_effect(state),
+                    "{id} is done, but the server shows {state:?}"
+                );
+                assert!(
+                    action.is_in_effect(user),
+                    "{id} is done on an answer without the action"
+                );
+            }
+            Outcome::NotFound(_) => {
+                assert!(
+                    state.is_none(),
+                    "{id} is not found, yet the server knows it"
+                )
+            }
+            Outcome::Unchanged(_) => assert!(state.is_some_and(in_effect), "{id} unchanged"),
+            Outcome::WouldChange(_) => {
+                assert!(state.is_some_and(|s| !in_effect(s)), "{id} would change")
+            }
+            _ => {}
+        }
+    }
 }

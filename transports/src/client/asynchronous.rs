@@ -6,7 +6,7 @@ use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clerk_moderation_core::http::Response;
 use clerk_moderation_core::{
@@ -18,7 +18,7 @@ use clerk_moderation_core::{
 use super::error::ClientError;
 use super::observer::{Interrupt, RunObserver, RunReport};
 use super::timer::Timer;
-use super::{DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, random_u64, trace};
+use super::{DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, engine_now, random_u64, trace, wall_clock};
 
 /// A future the runtime's timer completes.
 type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -120,10 +120,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 
     /// Runs any operation, retrying as the policy says.
-    pub async fn execute<O: Operation>(
-        &self,
-        operation: &O,
-    ) -> Result<O::Output, ClientError<T::Error>> {
+    pub async fn execute<O: Operation>(&self, operation: &O) -> Result<O::Output, ClientError> {
         let span = trace::call(O::NAME, operation.user_id().map(UserId::as_str));
         let mut call = Call::new(
             &self.config,
@@ -133,7 +130,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
             random_u64(),
         );
         loop {
-            let now = Instant::now();
+            let now = engine_now();
             match call.poll(now) {
                 CallStep::Send {
                     attempt,
@@ -150,12 +147,12 @@ impl<T: AsyncTransport> AsyncClient<T> {
                     match answer {
                         Some(Ok(response)) => {
                             trace::answered(&attempt_span, &response);
-                            call.on_response(attempt, response, Instant::now());
+                            call.on_response(attempt, response, engine_now(), wall_clock());
                         }
                         Some(Err(error)) => {
-                            let class = T::classify(&error);
-                            trace::failed(&attempt_span, class);
-                            call.on_transport_error(attempt, error, class, Instant::now());
+                            let failure = TransportFailure::from_async_transport::<T>(error);
+                            trace::failed(&attempt_span, failure.class());
+                            call.on_transport_error(attempt, failure, engine_now());
                         }
                         // The deadline passed: the next poll ends the call.
                         None => {}
@@ -167,7 +164,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
                     self.timer.sleep_until(until).await;
                 }
                 CallStep::Done(result) => {
-                    return result.map_err(|e| ClientError::from_call(e, O::NAME));
+                    return result;
                 }
                 CallStep::Finished => unreachable!("the loop returns at Done"),
             }
@@ -175,32 +172,32 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 
     /// `POST /v1/users/{id}/unlock`.
-    pub async fn unlock(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    pub async fn unlock(&self, user_id: &UserId) -> Result<User, ClientError> {
         self.execute(&UnlockUser::new(user_id.clone())).await
     }
 
     /// `POST /v1/users/{id}/unban`.
-    pub async fn unban(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    pub async fn unban(&self, user_id: &UserId) -> Result<User, ClientError> {
         self.execute(&UnbanUser::new(user_id.clone())).await
     }
 
     /// `POST /v1/users/{id}/lock`.
-    pub async fn lock(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    pub async fn lock(&self, user_id: &UserId) -> Result<User, ClientError> {
         self.execute(&LockUser::new(user_id.clone())).await
     }
 
     /// `POST /v1/users/{id}/ban`.
-    pub async fn ban(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    pub async fn ban(&self, user_id: &UserId) -> Result<User, ClientError> {
         self.execute(&BanUser::new(user_id.clone())).await
     }
 
     /// `GET /v1/users/{id}`.
-    pub async fn get_user(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    pub async fn get_user(&self, user_id: &UserId) -> Result<User, ClientError> {
         self.execute(&GetUser::new(user_id.clone())).await
     }
 
     /// `GET /v1/users/count`.
-    pub async fn count_users(&self, count: &CountUsers) -> Result<u64, ClientError<T::Error>> {
+    pub async fn count_users(&self, count: &CountUsers) -> Result<u64, ClientError> {
         self.execute(count).await
     }
 
@@ -210,7 +207,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         &self,
         mut pages: UserPages,
         mut each: impl FnMut(User),
-    ) -> Result<u64, ClientError<T::Error>> {
+    ) -> Result<u64, ClientError> {
         let mut listed = 0;
         while let Some(page) = pages.next_page().cloned() {
             let users: Vec<User> = self.execute::<ListUsers>(&page).await?;
@@ -256,7 +253,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
     where
         T: Sync,
     {
-        let started = Instant::now();
+        let started = engine_now();
         let options = match options.seed() {
             Some(_) => options,
             None => options.with_seed(random_u64()),
@@ -269,7 +266,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
             if interrupt.is_triggered() && run.stopped().is_none() {
                 run.interrupt();
             }
-            let now = Instant::now();
+            let now = engine_now();
             let step = run.poll(now);
             run.take_outcomes().for_each(|o| observer.on_outcome(o));
             match step {
@@ -302,13 +299,13 @@ impl<T: AsyncTransport> AsyncClient<T> {
                     let answers = next_answers(&mut in_flight, self.timer.sleep_until(wake)).await;
                     for (attempt, answer) in answers {
                         let attempt_span = attempt_spans.remove(&attempt);
-                        let now = Instant::now();
+                        let now = engine_now();
                         match answer {
                             Some(Ok(response)) => {
                                 if let Some(s) = &attempt_span {
                                     trace::answered(s, &response);
                                 }
-                                run.on_response(attempt, response, now);
+                                run.on_response(attempt, response, now, wall_clock());
                             }
                             Some(Err(error)) => {
                                 let failure = TransportFailure::from_async_transport::<T>(error);

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clerk_moderation_core::http::{Request, Response};
 use clerk_moderation_core::{
@@ -15,7 +15,7 @@ use clerk_moderation_core::{
 
 use super::error::ClientError;
 use super::observer::{Interrupt, RunObserver, RunReport};
-use super::{DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, random_u64, trace};
+use super::{DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, engine_now, random_u64, trace, wall_clock};
 
 /// A blocking client: runs operations over any [`Transport`], retrying as its [`RetryPolicy`]
 /// says within a deadline per call (60 s by default), and runs whole moderation jobs
@@ -94,7 +94,7 @@ impl<T: Transport> Client<T> {
     }
 
     /// Runs any operation, retrying as the policy says.
-    pub fn execute<O: Operation>(&self, operation: &O) -> Result<O::Output, ClientError<T::Error>> {
+    pub fn execute<O: Operation>(&self, operation: &O) -> Result<O::Output, ClientError> {
         let span = trace::call(O::NAME, operation.user_id().map(UserId::as_str));
         let mut call = Call::new(
             &self.config,
@@ -104,7 +104,7 @@ impl<T: Transport> Client<T> {
             random_u64(),
         );
         loop {
-            let now = Instant::now();
+            let now = engine_now();
             match call.poll(now) {
                 CallStep::Send {
                     attempt, request, ..
@@ -114,12 +114,12 @@ impl<T: Transport> Client<T> {
                     match self.transport.send(request) {
                         Ok(response) => {
                             trace::answered(&attempt_span, &response);
-                            call.on_response(attempt, response, Instant::now());
+                            call.on_response(attempt, response, engine_now(), wall_clock());
                         }
                         Err(error) => {
-                            let class = T::classify(&error);
-                            trace::failed(&attempt_span, class);
-                            call.on_transport_error(attempt, error, class, Instant::now());
+                            let failure = TransportFailure::from_transport::<T>(error);
+                            trace::failed(&attempt_span, failure.class());
+                            call.on_transport_error(attempt, failure, engine_now());
                         }
                     }
                 }
@@ -131,7 +131,7 @@ impl<T: Transport> Client<T> {
                     std::thread::sleep(until.saturating_duration_since(now));
                 }
                 CallStep::Done(result) => {
-                    return result.map_err(|e| ClientError::from_call(e, O::NAME));
+                    return result;
                 }
                 CallStep::Finished => unreachable!("the loop returns at Done"),
             }
@@ -139,32 +139,32 @@ impl<T: Transport> Client<T> {
     }
 
     /// `POST /v1/users/{id}/unlock`.
-    pub fn unlock(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    pub fn unlock(&self, user_id: &UserId) -> Result<User, ClientError> {
         self.execute(&UnlockUser::new(user_id.clone()))
     }
 
     /// `POST /v1/users/{id}/unban`.
-    pub fn unban(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    pub fn unban(&self, user_id: &UserId) -> Result<User, ClientError> {
         self.execute(&UnbanUser::new(user_id.clone()))
     }
 
     /// `POST /v1/users/{id}/lock`.
-    pub fn lock(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    pub fn lock(&self, user_id: &UserId) -> Result<User, ClientError> {
         self.execute(&LockUser::new(user_id.clone()))
     }
 
     /// `POST /v1/users/{id}/ban`.
-    pub fn ban(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    pub fn ban(&self, user_id: &UserId) -> Result<User, ClientError> {
         self.execute(&BanUser::new(user_id.clone()))
     }
 
     /// `GET /v1/users/{id}`.
-    pub fn get_user(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    pub fn get_user(&self, user_id: &UserId) -> Result<User, ClientError> {
         self.execute(&GetUser::new(user_id.clone()))
     }
 
     /// `GET /v1/users/count`.
-    pub fn count_users(&self, count: &CountUsers) -> Result<u64, ClientError<T::Error>> {
+    pub fn count_users(&self, count: &CountUsers) -> Result<u64, ClientError> {
         self.execute(count)
     }
 
@@ -174,7 +174,7 @@ impl<T: Transport> Client<T> {
         &self,
         mut pages: UserPages,
         mut each: impl FnMut(User),
-    ) -> Result<u64, ClientError<T::Error>> {
+    ) -> Result<u64, ClientError> {
         let mut listed = 0;
         while let Some(page) = pages.next_page().cloned() {
             let users: Vec<User> = self.execute::<ListUsers>(&page)?;
@@ -220,7 +220,7 @@ impl<T: Transport> Client<T> {
         T: Sync,
         T::Error: Send,
     {
-        let started = Instant::now();
+        let started = engine_now();
         let options = match options.seed() {
             Some(_) => options,
             None => options.with_seed(random_u64()),
@@ -256,7 +256,7 @@ impl<T: Transport> Client<T> {
                 if interrupt.is_triggered() && run.stopped().is_none() {
                     run.interrupt();
                 }
-                let now = Instant::now();
+                let now = engine_now();
                 let step = run.poll(now);
                 run.take_outcomes().for_each(|o| observer.on_outcome(o));
                 match step {
@@ -322,14 +322,14 @@ fn deliver<T: Transport>(
             if let Some(span) = &attempt_span {
                 trace::answered(span, &response);
             }
-            run.on_response(attempt, response, Instant::now());
+            run.on_response(attempt, response, engine_now(), wall_clock());
         }
         Err(error) => {
             let failure = TransportFailure::from_transport::<T>(error);
             if let Some(span) = &attempt_span {
                 trace::failed(span, failure.class());
             }
-            run.on_transport_error(attempt, failure, Instant::now());
+            run.on_transport_error(attempt, failure, engine_now());
         }
     }
 }

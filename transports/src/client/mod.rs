@@ -13,7 +13,7 @@ mod trace;
 
 pub use asynchronous::AsyncClient;
 pub use blocking::Client;
-pub use error::{ClientError, ClientErrorKind};
+pub use error::ClientError;
 pub use observer::{Interrupt, RunObserver, RunReport};
 pub use timer::Timer;
 #[cfg(feature = "tokio")]
@@ -28,6 +28,17 @@ pub const DEFAULT_CALL_DEADLINE: Duration = Duration::from_secs(60);
 
 /// How long a driver waits at most before it looks at its [`Interrupt`] again.
 const INTERRUPT_CHECK: Duration = Duration::from_millis(100);
+
+/// The engine's clock, now.
+pub(crate) fn engine_now() -> clerk_moderation_core::Instant {
+    clerk_moderation_core::Instant::now()
+}
+
+/// The wall clock, now: handed to the core with each answer, to read a `Retry-After` date that
+/// comes without a `Date` header.
+pub(crate) fn wall_clock() -> std::time::SystemTime {
+    std::time::SystemTime::now()
+}
 
 /// A random `u64` for the jitter's seed, from std alone: a fresh `RandomState` (randomly keyed
 /// per thread, and a different key each time) hashing a process-wide counter.

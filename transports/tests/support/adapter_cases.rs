@@ -154,12 +154,12 @@ pub trait Harness: std::fmt::Debug {
 pub trait Calls {
     type Error: AdapterError;
 
-    fn unlock(&self, user_id: &UserId) -> Result<User, ClientError<Self::Error>>;
-    fn unban(&self, user_id: &UserId) -> Result<User, ClientError<Self::Error>>;
-    fn lock(&self, user_id: &UserId) -> Result<User, ClientError<Self::Error>>;
-    fn ban(&self, user_id: &UserId) -> Result<User, ClientError<Self::Error>>;
-    fn get_user(&self, user_id: &UserId) -> Result<User, ClientError<Self::Error>>;
-    fn execute<O>(&self, operation: &O) -> Result<O::Output, ClientError<Self::Error>>
+    fn unlock(&self, user_id: &UserId) -> Result<User, ClientError>;
+    fn unban(&self, user_id: &UserId) -> Result<User, ClientError>;
+    fn lock(&self, user_id: &UserId) -> Result<User, ClientError>;
+    fn ban(&self, user_id: &UserId) -> Result<User, ClientError>;
+    fn get_user(&self, user_id: &UserId) -> Result<User, ClientError>;
+    fn execute<O>(&self, operation: &O) -> Result<O::Output, ClientError>
     where
         O: Operation + Sync,
         O::Output: Send;
@@ -193,22 +193,22 @@ where
 {
     type Error = T::Error;
 
-    fn unlock(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    fn unlock(&self, user_id: &UserId) -> Result<User, ClientError> {
         Client::unlock(self, user_id)
     }
-    fn unban(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    fn unban(&self, user_id: &UserId) -> Result<User, ClientError> {
         Client::unban(self, user_id)
     }
-    fn lock(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    fn lock(&self, user_id: &UserId) -> Result<User, ClientError> {
         Client::lock(self, user_id)
     }
-    fn ban(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    fn ban(&self, user_id: &UserId) -> Result<User, ClientError> {
         Client::ban(self, user_id)
     }
-    fn get_user(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+    fn get_user(&self, user_id: &UserId) -> Result<User, ClientError> {
         Client::get_user(self, user_id)
     }
-    fn execute<O>(&self, operation: &O) -> Result<O::Output, ClientError<T::Error>>
+    fn execute<O>(&self, operation: &O) -> Result<O::Output, ClientError>
     where
         O: Operation + Sync,
         O::Output: Send,
@@ -308,22 +308,22 @@ mod on_tokio {
     {
         type Error = T::Error;
 
-        fn unlock(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+        fn unlock(&self, user_id: &UserId) -> Result<User, ClientError> {
             self.run(self.client.unlock(user_id))
         }
-        fn unban(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+        fn unban(&self, user_id: &UserId) -> Result<User, ClientError> {
             self.run(self.client.unban(user_id))
         }
-        fn lock(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+        fn lock(&self, user_id: &UserId) -> Result<User, ClientError> {
             self.run(self.client.lock(user_id))
         }
-        fn ban(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+        fn ban(&self, user_id: &UserId) -> Result<User, ClientError> {
             self.run(self.client.ban(user_id))
         }
-        fn get_user(&self, user_id: &UserId) -> Result<User, ClientError<T::Error>> {
+        fn get_user(&self, user_id: &UserId) -> Result<User, ClientError> {
             self.run(self.client.get_user(user_id))
         }
-        fn execute<O>(&self, operation: &O) -> Result<O::Output, ClientError<T::Error>>
+        fn execute<O>(&self, operation: &O) -> Result<O::Output, ClientError>
         where
             O: Operation + Sync,
             O::Output: Send,
@@ -548,7 +548,12 @@ pub fn errors_never_show_the_secret<A: Adapter>() {
     let client = A::defaults().into_client(config("http://example.com"));
     let error = client.execute(&UnlockUser::new(uid("user_1"))).unwrap_err();
     assert_eq!(error.attempts(), 1);
-    assert!(error.transport().unwrap().is_insecure_scheme());
+    assert!(
+        error
+            .transport_error::<A::Error>()
+            .unwrap()
+            .is_insecure_scheme()
+    );
     assert_no_secret(&error);
 }
 

@@ -91,8 +91,13 @@ impl Reply {
 
 /// A Clerk user as JSON.
 pub fn user_json(id: &str) -> String {
+    user_json_as(id, false, false)
+}
+
+/// A user as Clerk answers with it, banned and locked as given.
+pub fn user_json_as(id: &str, banned: bool, locked: bool) -> String {
     format!(
-        r#"{{"id":"{id}","object":"user","username":null,"banned":false,"locked":false,"lockout_expires_in_seconds":null,"email_addresses":[],"public_metadata":{{}},"created_at":1700000000000,"some_future_field":{{"kept":true}}}}"#
+        r#"{{"id":"{id}","object":"user","username":null,"banned":{banned},"locked":{locked},"lockout_expires_in_seconds":null,"email_addresses":[],"public_metadata":{{}},"created_at":1700000000000,"some_future_field":{{"kept":true}}}}"#
     )
 }
 
@@ -115,15 +120,22 @@ pub fn path_user_id(path: &str) -> String {
 /// Answers like Clerk would on success: the user for single-user paths, the users (in the
 /// order given, or reversed when `reverse`) for the bulk ones.
 pub fn echo_users(request: &Recorded, reverse: bool) -> Reply {
+    // As Clerk shows them after the action: banned after a ban, locked after a lock.
+    let banned = request.path.ends_with("/ban");
+    let locked = request.path.ends_with("/lock");
     if request.path == "/v1/users/ban" || request.path == "/v1/users/unban" {
         let mut ids = request.user_ids();
         if reverse {
             ids.reverse();
         }
-        let users: Vec<String> = ids.iter().map(|id| user_json(id)).collect();
+        let users: Vec<String> = ids
+            .iter()
+            .map(|id| user_json_as(id, banned, locked))
+            .collect();
         Reply::json(200, format!("[{}]", users.join(",")))
     } else {
-        Reply::json(200, user_json(&path_user_id(&request.path)))
+        let id = path_user_id(&request.path);
+        Reply::json(200, user_json_as(&id, banned, locked))
     }
 }
 

@@ -1,19 +1,22 @@
-//! What becomes of a unit once its answer is read: retried after a wait, probed, split, put
-//! back in line, failed, or ended because the run stopped; and stopping the run itself.
+//! What becomes of users whose answer was not final: retried after a wait, read again, probed,
+//! split, put back in line, failed, or ended because the run stopped.
+//!
+//! Every unit leaves a place through one of these, so none can wait in a queue that will never
+//! be sent: once the run stopped, a unit queued here ends at once ([`Run::end_queued`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::machine::Run;
+use super::outcome::{Failure, NotAttemptedReason, Outcome};
+use super::unit::{Reread, Unit, UnitKind, listable};
 use crate::Instant;
-
-use super::engine::Run;
-use super::outcome::{Failure, FailureCause, NotAttemptedReason, Outcome};
-use super::unit::{Unit, UnitKind};
+use crate::failure::FailureCause;
 use crate::retry::StopReason;
 
 impl Run {
-    /// Tries the unit again after the policy's wait, or fails it if the policy or the deadline
-    /// says no.
+    /// Tries the unit again after the policy's wait (no earlier than a pause of the whole run),
+    /// or fails it if the policy or the deadline says no.
     pub(super) fn retry(
         &mut self,
         mut unit: Unit,
@@ -38,41 +41,55 @@ impl Run {
             Ok(at) => {
                 unit.ready_at = Some(at);
                 unit.last_failure = Some(cause);
-                self.stats.retries += 1;
-                self.waiting.push(unit);
+                self.ledger.stats_mut().retries += 1;
+                self.schedule.wait(unit);
             }
             Err(stop) => self.fail(unit, cause, stop),
         }
     }
 
-    /// Asks which users of a bulk request answered 404 exist: one read instead of a split per
-    /// level (3 requests, not about 10, to isolate an unknown id among 50).
-    pub(super) fn probe(&mut self, mut unit: Unit, cause: FailureCause) {
-        if self.stopped.is_some() {
-            self.fail(unit, cause, StopReason::RunStopped);
+    /// Reads `users` of `from` again, by id, to decide their outcome from Clerk's record: one
+    /// read of them all through the list filter (3 requests, not about 10, to isolate an unknown
+    /// id among 50 after a 404), or a read of each alone where the filter cannot name one.
+    pub(super) fn reread(
+        &mut self,
+        from: &Unit,
+        users: Vec<u32>,
+        why: Reread,
+        cause: FailureCause,
+    ) {
+        let kind = UnitKind::Reread(why);
+        let together = users.len() == 1 || users.iter().all(|&i| listable(self.ledger.id(i)));
+        if together {
+            let mut unit = from.continued_as(kind, users, cause);
+            unit.probed |= why == Reread::Probe;
+            self.queue_next(unit);
             return;
         }
-        let held = unit.held_sibling.take();
-        let users = std::mem::take(&mut unit.users);
-        let probe = unit.continued_as(UnitKind::Probe, users, cause);
-        self.queue_next(probe);
-        if let Some(sibling) = held {
-            self.release(*sibling);
+        for user in users {
+            let mut unit = from.continued_as(kind, vec![user], cause.clone());
+            unit.probed |= why == Reread::Probe;
+            self.queue_next(unit);
         }
     }
 
-    /// Splits a bulk request that failed because of some of its users: the first half goes
-    /// next, the second waits for its answer.
+    /// Splits a request that failed because of some of its users: the first half goes next,
+    /// the second waits for its answer. A unit of one user cannot split: it goes again whole.
     pub(super) fn split(&mut self, mut unit: Unit, cause: FailureCause) {
         if self.stopped.is_some() {
             self.fail(unit, cause, StopReason::RunStopped);
             return;
         }
-        self.stats.splits += 1;
         let held = unit.held_sibling.take();
-        let (mut first, second) = unit.halves(cause);
-        first.held_sibling = Some(Box::new(second));
-        self.queue_next(first);
+        if unit.users.len() < 2 {
+            unit.last_failure = Some(cause);
+            self.queue_next(unit);
+        } else {
+            self.ledger.stats_mut().splits += 1;
+            let (mut first, second) = unit.halves(cause);
+            first.held_sibling = Some(Box::new(second));
+            self.queue_next(first);
+        }
         if let Some(sibling) = held {
             // Its holder failed too: nothing is known about it any more; send it whole.
             self.release(*sibling);
@@ -86,20 +103,16 @@ impl Run {
             self.release(unit);
             return;
         }
-        self.stats.splits += 1;
         let cause = unit.last_failure.clone().unwrap_or(FailureCause::TimedOut);
-        let (mut first, second) = unit.halves(cause);
-        first.held_sibling = Some(Box::new(second));
-        self.queue_next(first);
+        self.split(unit, cause);
     }
 
-    /// Puts a unit first in line, or ends it if the run stopped: every unit goes through here
-    /// or [`Run::release`], so none can wait in a queue that will never be sent.
+    /// Puts a unit first in line, or ends it if the run stopped.
     pub(super) fn queue_next(&mut self, unit: Unit) {
         if self.stopped.is_some() {
             self.end_queued(unit);
         } else {
-            self.ready.push_front(unit);
+            self.schedule.push_front(unit);
         }
     }
 
@@ -108,7 +121,7 @@ impl Run {
         if self.stopped.is_some() {
             self.end_queued(unit);
         } else {
-            self.ready.push_back(unit);
+            self.schedule.push_back(unit);
         }
     }
 
@@ -117,11 +130,23 @@ impl Run {
         let requests = unit.requests();
         let failure = Arc::new(Failure { cause, stop });
         for &index in &unit.users {
-            self.emit(index, Outcome::Failed(Arc::clone(&failure)), requests);
+            self.record(index, Outcome::Failed(Arc::clone(&failure)), requests);
         }
         if let Some(sibling) = unit.held_sibling.take() {
             self.release(*sibling);
         }
+    }
+
+    /// Fails one user of a unit whose other users end otherwise.
+    pub(super) fn fail_one(
+        &mut self,
+        index: u32,
+        cause: FailureCause,
+        stop: StopReason,
+        requests: u32,
+    ) {
+        let failure = Arc::new(Failure { cause, stop });
+        self.record(index, Outcome::Failed(failure), requests);
     }
 
     /// Ends a unit that will not be sent because the run stopped: `Failed` if a request carried
@@ -136,29 +161,12 @@ impl Run {
                     .clone()
                     .unwrap_or(NotAttemptedReason::Interrupted);
                 for &index in &unit.users {
-                    self.emit(index, Outcome::NotAttempted(reason.clone()), 0);
+                    self.record(index, Outcome::NotAttempted(reason.clone()), 0);
                 }
             }
         }
         if let Some(sibling) = sibling {
             self.end_queued(*sibling);
-        }
-    }
-
-    /// Stops the run: from now on nothing is sent.
-    pub(super) fn stop(&mut self, reason: NotAttemptedReason) {
-        if self.stopped.is_some() {
-            return;
-        }
-        self.stopped = Some(reason.clone());
-        self.paused_until = None;
-        for index in self.next_fresh..self.ids.len() {
-            self.emit(index as u32, Outcome::NotAttempted(reason.clone()), 0);
-        }
-        self.next_fresh = self.ids.len();
-        let queued: Vec<Unit> = self.ready.drain(..).chain(self.waiting.drain(..)).collect();
-        for unit in queued {
-            self.end_queued(unit);
         }
     }
 }
