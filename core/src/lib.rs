@@ -2,6 +2,7 @@
 
 mod action;
 mod attempts;
+mod budget;
 mod call;
 mod config;
 pub mod error;
@@ -31,6 +32,7 @@ pub use web_time::Instant;
 
 pub use action::{Action, UnknownAction};
 pub use attempts::AttemptId;
+pub use budget::{Grant, SharedWindow};
 pub use call::{Call, CallStep};
 pub use config::{
     API_URL_VAR, ApiConfig, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, EnvError,

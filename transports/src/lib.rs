@@ -103,6 +103,7 @@
 
 use std::time::Duration;
 
+pub mod budget;
 mod client;
 mod error;
 mod scheme;

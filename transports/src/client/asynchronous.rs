@@ -11,14 +11,16 @@ use std::time::Duration;
 use clerk_moderation_core::http::Response;
 use clerk_moderation_core::{
     Action, ApiConfig, AsyncTransport, AttemptId, BanUser, Call, CallStep, CountUsers, GetUser,
-    ListUsers, LockUser, Operation, RetryPolicy, Run, RunOptions, RunStep, TransportFailure,
-    UnbanUser, UnlockUser, User, UserId, UserPages, WaitReason,
+    Instant, ListUsers, LockUser, Operation, RateLimit, RetryPolicy, Run, RunOptions, RunStep,
+    TransportFailure, UnbanUser, UnlockUser, User, UserId, UserPages, WaitReason,
 };
 
+use super::blocking::not_sent;
 use super::error::ClientError;
 use super::observer::{Interrupt, RunObserver, RunReport};
 use super::timer::Timer;
 use super::{DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, engine_now, random_u64, trace, wall_clock};
+use crate::budget::{self, AsyncBudget, NoPlace, Slot, Take};
 
 /// A future the runtime's timer completes.
 type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -58,6 +60,7 @@ pub struct AsyncClient<T> {
     retry: RetryPolicy,
     deadline: Option<Duration>,
     timer: Arc<dyn Timer>,
+    budget: Option<Arc<dyn AsyncBudget>>,
 }
 
 impl<T> fmt::Debug for AsyncClient<T> {
@@ -88,7 +91,17 @@ impl<T: AsyncTransport> AsyncClient<T> {
             retry: RetryPolicy::default(),
             deadline: Some(DEFAULT_CALL_DEADLINE),
             timer: Arc::new(timer),
+            budget: None,
         }
+    }
+
+    /// Shares the key's rate budget with other runs (other tasks, processes or machines)
+    /// through `budget`: every request first takes a place in it, under the run's pace (or the
+    /// key's default pace for a single call), and hands it back with the answer. See
+    /// [`budget`](crate::budget) for the stores, and what happens when one cannot be reached.
+    pub fn with_budget(mut self, budget: Arc<dyn AsyncBudget>) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// Replaces the retry policy ([`RetryPolicy::never`] turns retries off).
@@ -139,17 +152,21 @@ impl<T: AsyncTransport> AsyncClient<T> {
                 } => {
                     let attempt_span =
                         trace::attempt(&span, attempt, operation.user_id().map(UserId::as_str), 1);
-                    let send = self.transport.send(request);
+                    let limit = RateLimit::default_pace(self.config.secret_key().instance());
+                    let send = self.send_with_place(request, limit, deadline, None);
                     let answer = match deadline {
                         Some(deadline) => before(send, self.timer.sleep_until(deadline)).await,
                         None => Some(send.await),
                     };
                     match answer {
-                        Some(Ok(response)) => {
+                        Some(Err(no_place)) => {
+                            call.on_transport_error(attempt, no_place, engine_now());
+                        }
+                        Some(Ok(Ok(response))) => {
                             trace::answered(&attempt_span, &response);
                             call.on_response(attempt, response, engine_now(), wall_clock());
                         }
-                        Some(Err(error)) => {
+                        Some(Ok(Err(error))) => {
                             let failure = TransportFailure::from_async_transport::<T>(error);
                             trace::failed(&attempt_span, failure.class());
                             call.on_transport_error(attempt, failure, engine_now());
@@ -261,6 +278,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         let mut run = Run::new(self.config.clone(), action, ids, options);
         let span = trace::run(action.as_str(), run.user_ids().len());
         let mut in_flight: Vec<InFlight<'_, T::Error>> = Vec::new();
+        let default_pace = RateLimit::default_pace(self.config.secret_key().instance());
         let mut attempt_spans = std::collections::HashMap::new();
         loop {
             if interrupt.is_triggered() && run.stopped().is_none() {
@@ -281,7 +299,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
                     let one = if count == 1 { first } else { None };
                     attempt_spans.insert(attempt, trace::attempt(&span, attempt, one, count));
                     observer.on_send(run.stats());
-                    let send = self.transport.send(request);
+                    let limit = run.pace().unwrap_or(default_pace);
+                    let send = self.send_with_place(request, limit, deadline, Some(interrupt));
                     let cut = deadline.map(|d| self.timer.sleep_until(d));
                     in_flight.push(Box::pin(async move {
                         let answer = match cut {
@@ -301,13 +320,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
                         let attempt_span = attempt_spans.remove(&attempt);
                         let now = engine_now();
                         match answer {
-                            Some(Ok(response)) => {
+                            Some(Err(no_place)) => run.on_transport_error(attempt, no_place, now),
+                            Some(Ok(Ok(response))) => {
                                 if let Some(s) = &attempt_span {
                                     trace::answered(s, &response);
                                 }
                                 run.on_response(attempt, response, now, wall_clock());
                             }
-                            Some(Err(error)) => {
+                            Some(Ok(Err(error))) => {
                                 let failure = TransportFailure::from_async_transport::<T>(error);
                                 if let Some(s) = &attempt_span {
                                     trace::failed(s, failure.class());
@@ -333,9 +353,80 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 }
 
+/// What sending one request gave: the response, the transport's error, or why it could not be
+/// sent (no place in the shared budget).
+type Sent<E> = Result<Result<Response<Vec<u8>>, E>, TransportFailure>;
+
 /// A request in flight: its attempt, and its answer, or `None` if its deadline came first.
-type InFlight<'a, E> =
-    Pin<Box<dyn Future<Output = (AttemptId, Option<Result<Response<Vec<u8>>, E>>)> + Send + 'a>>;
+type InFlight<'a, E> = Pin<Box<dyn Future<Output = (AttemptId, Option<Sent<E>>)> + Send + 'a>>;
+
+impl<T: AsyncTransport> AsyncClient<T> {
+    /// Sends `request`, first taking a place in the shared budget if there is one (and handing
+    /// it back with the answer). Without a place by the deadline, or with a store that keeps
+    /// failing, nothing is sent: the failure says so.
+    async fn send_with_place(
+        &self,
+        request: http::Request<Vec<u8>>,
+        limit: RateLimit,
+        deadline: Option<Instant>,
+        interrupt: Option<&Interrupt>,
+    ) -> Sent<T::Error> {
+        let Some(budget) = self.budget.as_deref() else {
+            return Ok(self.transport.send(request).await);
+        };
+        let slot = self
+            .take_place(budget, limit, deadline, interrupt)
+            .await
+            .map_err(not_sent)?;
+        let answer = self.transport.send(request).await;
+        // A release that fails leaves the place to its lease, longer than a window: the budget
+        // only errs on the safe side.
+        let _ = budget.release(slot, limit.per).await;
+        Ok(answer)
+    }
+
+    /// Waits for a place in `budget`, asking again as it says (within a short bound: places
+    /// free as answers come), until the deadline, an interruption, or a store that kept failing
+    /// for [`budget::STORE_RETRY`].
+    async fn take_place(
+        &self,
+        budget: &dyn AsyncBudget,
+        limit: RateLimit,
+        deadline: Option<Instant>,
+        interrupt: Option<&Interrupt>,
+    ) -> Result<Slot, NoPlace> {
+        let mut failing_since = None;
+        let mut failures = 0;
+        loop {
+            let now = engine_now();
+            let interrupted = interrupt.is_some_and(Interrupt::is_triggered);
+            if deadline.is_some_and(|d| d <= now) || interrupted {
+                return Err(NoPlace::Deadline);
+            }
+            let until_deadline = deadline.map(|d| d.saturating_duration_since(now));
+            let lease = budget::lease(until_deadline, limit.per);
+            let wait = match budget.take(limit, lease).await {
+                Ok(Take::Granted(slot)) => return Ok(slot),
+                Ok(Take::Wait(wait)) => {
+                    failing_since = None;
+                    budget::ask_again(wait)
+                }
+                Err(error) => {
+                    let since = *failing_since.get_or_insert(now);
+                    if now.saturating_duration_since(since) >= budget::STORE_RETRY {
+                        return Err(NoPlace::Store(error));
+                    }
+                    failures += 1;
+                    budget::store_backoff(failures)
+                }
+            };
+            let wait = until_deadline.map_or(wait, |left| wait.min(left));
+            self.timer
+                .sleep_until(engine_now() + wait.min(INTERRUPT_CHECK))
+                .await;
+        }
+    }
+}
 
 /// `future`'s output, or `None` if `timer` completes first (the future is then dropped).
 async fn before<F: Future>(future: F, mut timer: Sleep) -> Option<F::Output> {

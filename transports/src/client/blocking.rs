@@ -6,16 +6,20 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use clerk_moderation_core::http::{Request, Response};
 use clerk_moderation_core::{
-    Action, ApiConfig, AttemptId, BanUser, Call, CallStep, CountUsers, GetUser, ListUsers,
-    LockUser, Operation, RetryPolicy, Run, RunOptions, RunStep, Transport, TransportFailure,
-    UnbanUser, UnlockUser, User, UserId, UserPages, WaitReason,
+    Action, ApiConfig, AttemptId, BanUser, Call, CallStep, CountUsers, Delivery, FailureClass,
+    GetUser, Instant, ListUsers, LockUser, Operation, RateLimit, RetryPolicy, Run, RunOptions,
+    RunStep, Transport, TransportFailure, UnbanUser, UnlockUser, User, UserId, UserPages,
+    WaitReason,
 };
 
 use super::error::ClientError;
 use super::observer::{Interrupt, RunObserver, RunReport};
 use super::{DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, engine_now, random_u64, trace, wall_clock};
+use crate::budget::{self, Budget, NoPlace, Slot, Take};
 
 /// A blocking client: runs operations over any [`Transport`], retrying as its [`RetryPolicy`]
 /// says within a deadline per call (60 s by default), and runs whole moderation jobs
@@ -41,6 +45,7 @@ pub struct Client<T> {
     transport: T,
     retry: RetryPolicy,
     deadline: Option<Duration>,
+    budget: Option<Arc<dyn Budget>>,
 }
 
 impl<T> fmt::Debug for Client<T> {
@@ -61,7 +66,17 @@ impl<T: Transport> Client<T> {
             transport,
             retry: RetryPolicy::default(),
             deadline: Some(DEFAULT_CALL_DEADLINE),
+            budget: None,
         }
+    }
+
+    /// Shares the key's rate budget with other runs (other threads, processes or machines)
+    /// through `budget`: every request first takes a place in it, under the run's pace (or the
+    /// key's default pace for a single call), and hands it back with the answer. See
+    /// [`budget`](crate::budget) for the stores, and what happens when one cannot be reached.
+    pub fn with_budget(mut self, budget: Arc<dyn Budget>) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// Replaces the retry policy ([`RetryPolicy::never`] turns retries off).
@@ -107,16 +122,30 @@ impl<T: Transport> Client<T> {
             let now = engine_now();
             match call.poll(now) {
                 CallStep::Send {
-                    attempt, request, ..
+                    attempt,
+                    request,
+                    deadline,
                 } => {
                     let attempt_span =
                         trace::attempt(&span, attempt, operation.user_id().map(UserId::as_str), 1);
-                    match self.transport.send(request) {
-                        Ok(response) => {
+                    let limit = RateLimit::default_pace(self.config.secret_key().instance());
+                    let sent = send_with_place(
+                        &self.transport,
+                        self.budget.as_deref(),
+                        request,
+                        limit,
+                        deadline,
+                        &Interrupt::new(),
+                    );
+                    match sent {
+                        Err(no_place) => {
+                            call.on_transport_error(attempt, no_place, engine_now());
+                        }
+                        Ok(Ok(response)) => {
                             trace::answered(&attempt_span, &response);
                             call.on_response(attempt, response, engine_now(), wall_clock());
                         }
-                        Err(error) => {
+                        Ok(Err(error)) => {
                             let failure = TransportFailure::from_transport::<T>(error);
                             trace::failed(&attempt_span, failure.class());
                             call.on_transport_error(attempt, failure, engine_now());
@@ -228,23 +257,32 @@ impl<T: Transport> Client<T> {
         let mut run = Run::new(self.config.clone(), action, ids, options);
         let span = trace::run(action.as_str(), run.user_ids().len());
         let workers = run.options().concurrency().min(run.user_ids().len()).max(1);
-        let (job_sender, jobs) = mpsc::channel::<(AttemptId, Request<Vec<u8>>)>();
+        let (job_sender, jobs) = mpsc::channel::<Job>();
         let jobs = Mutex::new(jobs);
+        let default_pace = RateLimit::default_pace(self.config.secret_key().instance());
         let (answer_sender, answers) = mpsc::channel::<Answer<T::Error>>();
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 let answer_sender = answer_sender.clone();
                 let jobs = &jobs;
                 let transport = &self.transport;
+                let budget = self.budget.as_deref();
                 scope.spawn(move || {
                     loop {
                         // The lock is held only while taking a job.
                         let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
-                        let Ok((attempt, request)) = job else {
+                        let Ok(job) = job else {
                             break;
                         };
-                        let answer = transport.send(request);
-                        if answer_sender.send((attempt, answer)).is_err() {
+                        let answer = send_with_place(
+                            transport,
+                            budget,
+                            job.request,
+                            job.limit,
+                            job.deadline,
+                            interrupt,
+                        );
+                        if answer_sender.send((job.attempt, answer)).is_err() {
                             break;
                         }
                     }
@@ -261,7 +299,9 @@ impl<T: Transport> Client<T> {
                 run.take_outcomes().for_each(|o| observer.on_outcome(o));
                 match step {
                     RunStep::Send {
-                        attempt, request, ..
+                        attempt,
+                        request,
+                        deadline,
                     } => {
                         let mut users = run.users_of(attempt);
                         let first = users.next().map(UserId::as_str);
@@ -269,7 +309,13 @@ impl<T: Transport> Client<T> {
                         let one = if count == 1 { first } else { None };
                         attempt_spans.insert(attempt, trace::attempt(&span, attempt, one, count));
                         observer.on_send(run.stats());
-                        if job_sender.send((attempt, request)).is_err() {
+                        let job = Job {
+                            attempt,
+                            request,
+                            deadline,
+                            limit: run.pace().unwrap_or(default_pace),
+                        };
+                        if job_sender.send(job).is_err() {
                             // Every worker is gone (a panicking transport): nothing can be sent.
                             run.interrupt();
                         }
@@ -307,8 +353,86 @@ impl<T: Transport> Client<T> {
     }
 }
 
-/// What a worker hands back: the attempt, and its response or the transport's error.
-type Answer<E> = (AttemptId, Result<Response<Vec<u8>>, E>);
+/// A request for a worker to send.
+struct Job {
+    attempt: AttemptId,
+    request: Request<Vec<u8>>,
+    /// When its users' deadline passes: no place in a shared budget is waited for beyond it.
+    deadline: Option<Instant>,
+    /// The run's pace when it was handed out: the place is asked for under it.
+    limit: RateLimit,
+}
+
+/// What a worker hands back: the attempt, and its response, the transport's error, or why it
+/// could not be sent.
+type Answer<E> = (
+    AttemptId,
+    Result<Result<Response<Vec<u8>>, E>, TransportFailure>,
+);
+
+/// Sends `request`, first taking a place in `budget` if there is one (and handing it back with
+/// the answer). Without a place by the deadline, or with a store that keeps failing, nothing is
+/// sent: the failure says so.
+fn send_with_place<T: Transport>(
+    transport: &T,
+    budget: Option<&dyn Budget>,
+    request: Request<Vec<u8>>,
+    limit: RateLimit,
+    deadline: Option<Instant>,
+    interrupt: &Interrupt,
+) -> Result<Result<Response<Vec<u8>>, T::Error>, TransportFailure> {
+    let Some(budget) = budget else {
+        return Ok(transport.send(request));
+    };
+    let slot = take_place(budget, limit, deadline, interrupt).map_err(not_sent)?;
+    let answer = transport.send(request);
+    // A release that fails leaves the place to its lease, longer than a window: the budget
+    // only errs on the safe side.
+    let _ = budget.release(slot, limit.per);
+    Ok(answer)
+}
+
+/// Waits for a place in `budget`, asking again as it says (within a short bound: places free
+/// as answers come), until the deadline, an interruption, or a store that kept failing for
+/// [`budget::STORE_RETRY`].
+fn take_place(
+    budget: &dyn Budget,
+    limit: RateLimit,
+    deadline: Option<Instant>,
+    interrupt: &Interrupt,
+) -> Result<Slot, NoPlace> {
+    let mut failing_since = None;
+    let mut failures = 0;
+    loop {
+        let now = engine_now();
+        if deadline.is_some_and(|d| d <= now) || interrupt.is_triggered() {
+            return Err(NoPlace::Deadline);
+        }
+        let until_deadline = deadline.map(|d| d.saturating_duration_since(now));
+        let wait = match budget.take(limit, budget::lease(until_deadline, limit.per)) {
+            Ok(Take::Granted(slot)) => return Ok(slot),
+            Ok(Take::Wait(wait)) => {
+                failing_since = None;
+                budget::ask_again(wait)
+            }
+            Err(error) => {
+                let since = *failing_since.get_or_insert(now);
+                if now.saturating_duration_since(since) >= budget::STORE_RETRY {
+                    return Err(NoPlace::Store(error));
+                }
+                failures += 1;
+                budget::store_backoff(failures)
+            }
+        };
+        let wait = until_deadline.map_or(wait, |left| wait.min(left));
+        std::thread::sleep(wait.min(INTERRUPT_CHECK));
+    }
+}
+
+/// A request that got no place: certainly not sent, and worth a retry later.
+pub(super) fn not_sent(no_place: NoPlace) -> TransportFailure {
+    TransportFailure::new(FailureClass::new(Delivery::NotSent, true), no_place)
+}
 
 /// Reports a worker's answer to the run.
 fn deliver<T: Transport>(
@@ -318,13 +442,14 @@ fn deliver<T: Transport>(
 ) {
     let attempt_span = attempt_spans.remove(&attempt);
     match answer {
-        Ok(response) => {
+        Err(no_place) => run.on_transport_error(attempt, no_place, engine_now()),
+        Ok(Ok(response)) => {
             if let Some(span) = &attempt_span {
                 trace::answered(span, &response);
             }
             run.on_response(attempt, response, engine_now(), wall_clock());
         }
-        Err(error) => {
+        Ok(Err(error)) => {
             let failure = TransportFailure::from_transport::<T>(error);
             if let Some(span) = &attempt_span {
                 trace::failed(span, failure.class());

@@ -1,0 +1,176 @@
+//! Rate budgets shared by runs of one key: the seam between a run's pace and the stores that
+//! hold a window shared by several runs, processes or machines.
+//!
+//! Clerk counts every request of an instance's key in one window, whoever sends it. A run keeps
+//! its own pace ([`Pacer`](clerk_moderation_core::Pacer)); a client given a [`Budget`] (or an
+//! [`AsyncBudget`]) also asks that store for a place before each request, under the run's pace,
+//! and hands the place back with the answer, so that all the runs sharing the store keep
+//! together under the limit. The window's rule is the core's
+//! [`SharedWindow`](clerk_moderation_core::SharedWindow); a store only keeps it and reads its
+//! own clock.
+//!
+//! Stores: [`MemoryBudget`] for runs in one process; [`FileBudget`] for processes on one machine
+//! (the `clerk-moderate` default); `RedisBudget` (feature `redis`) for a fleet.
+//!
+//! # When the store cannot be reached
+//!
+//! Nothing is sent without a place: a request whose store does not answer waits and asks again
+//! (for up to [`STORE_RETRY`]), then fails as *not sent* and transient. The run retries it like
+//! any transport failure within its user's deadline, and stops after its limit of transport
+//! failures in a row (32 by default), every user left `not_attempted`. Clerk's limit is never
+//! exceeded for want of a store.
+
+mod file;
+mod memory;
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use clerk_moderation_core::RateLimit;
+
+pub use file::FileBudget;
+pub use memory::MemoryBudget;
+
+/// How long a driver keeps asking a store that fails before it gives the request up as not
+/// sent.
+pub const STORE_RETRY: Duration = Duration::from_secs(5);
+
+/// The longest a driver waits before asking the store again, whatever it said: a place held
+/// by a request in flight frees as soon as that request is answered.
+pub const ASK_AGAIN_WITHIN: Duration = Duration::from_millis(50);
+
+/// A store that grants places in a rate window shared by several runs, blocking.
+pub trait Budget: Send + Sync {
+    /// Asks for a place under `limit` for a request that may stay in flight up to `lease`.
+    fn take(&self, limit: RateLimit, lease: Duration) -> Result<Take, BudgetError>;
+
+    /// Says that the request holding `slot` was answered (or failed): its place frees `per`
+    /// later.
+    fn release(&self, slot: Slot, per: Duration) -> Result<(), BudgetError>;
+}
+
+/// A future a store's call resolves to.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, BudgetError>> + Send + 'a>>;
+
+/// [`Budget`], for async drivers: the store's round trips do not block the runtime.
+pub trait AsyncBudget: Send + Sync {
+    /// See [`Budget::take`].
+    fn take(&self, limit: RateLimit, lease: Duration) -> StoreFuture<'_, Take>;
+
+    /// See [`Budget::release`].
+    fn release(&self, slot: Slot, per: Duration) -> StoreFuture<'_, ()>;
+}
+
+/// What a store answered to [`Budget::take`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Take {
+    /// The place is the caller's: send, then release it with the answer.
+    Granted(Slot),
+    /// No place is free: ask again after this long (or sooner: see [`ASK_AGAIN_WITHIN`]).
+    Wait(Duration),
+}
+
+/// A place a store granted, named by a random number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Slot(pub u64);
+
+impl Slot {
+    /// A fresh slot name.
+    pub fn random() -> Self {
+        Self(crate::client::random_u64())
+    }
+}
+
+/// A store could not be read or written.
+///
+/// Its `Display` names the store (never a password in its address) and what failed; the
+/// store's own error is its `source()`.
+#[derive(Debug)]
+pub struct BudgetError {
+    store: String,
+    what: &'static str,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl BudgetError {
+    /// `what` failed at `store` (a description without secrets), because of `source`.
+    pub fn new(
+        store: impl Into<String>,
+        what: &'static str,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
+    ) -> Self {
+        Self {
+            store: store.into(),
+            what,
+            source: Some(source.into()),
+        }
+    }
+
+    /// The store, as its description names it.
+    pub fn store(&self) -> &str {
+        &self.store
+    }
+}
+
+impl fmt::Display for BudgetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the shared budget {} failed: {}", self.store, self.what)
+    }
+}
+
+impl StdError for BudgetError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn StdError + 'static))
+    }
+}
+
+/// A request could not get a place: nothing was sent.
+#[derive(Debug)]
+pub(crate) enum NoPlace {
+    /// Its deadline came first.
+    Deadline,
+    /// The store kept failing.
+    Store(BudgetError),
+}
+
+impl fmt::Display for NoPlace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Deadline => f.write_str("no place in the shared budget before the deadline"),
+            Self::Store(_) => f.write_str("the shared budget could not be reached"),
+        }
+    }
+}
+
+impl StdError for NoPlace {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Self::Store(error) => Some(error),
+            Self::Deadline => None,
+        }
+    }
+}
+
+/// How long a place is leased to a request: until its deadline (or two minutes without one),
+/// plus a window.
+pub(crate) fn lease(until_deadline: Option<Duration>, per: Duration) -> Duration {
+    until_deadline
+        .unwrap_or(Duration::from_secs(120))
+        .saturating_add(per)
+}
+
+/// The wait before asking again: what the store said, within [`ASK_AGAIN_WITHIN`].
+pub(crate) fn ask_again(wait: Duration) -> Duration {
+    wait.min(ASK_AGAIN_WITHIN)
+}
+
+/// The wait before asking a failing store again: 100 ms, doubling to 1 s.
+pub(crate) fn store_backoff(failures: u32) -> Duration {
+    Duration::from_millis(100u64 << failures.min(4)).min(Duration::from_secs(1))
+}
