@@ -12,7 +12,7 @@ use clerk_moderation_core::http::Response;
 use clerk_moderation_core::{
     Action, ApiConfig, AsyncTransport, AttemptId, BanUser, Call, CallStep, CountUsers, GetUser,
     Instant, ListUsers, LockUser, Operation, RateLimit, RetryPolicy, Run, RunOptions, RunStep,
-    TransportFailure, UnbanUser, UnlockUser, User, UserId, UserPages, WaitReason,
+    TransportFailure, UnbanUser, UnlockUser, User, UserId, UserPages,
 };
 
 use super::blocking::not_sent;
@@ -175,8 +175,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
                         None => {}
                     }
                 }
-                CallStep::Wait { until } => {
-                    trace::waiting(&span, WaitReason::Backoff, until, now);
+                CallStep::Wait { until, reason } => {
+                    trace::waiting(&span, reason, until, now);
                     let until = until.unwrap_or(now + INTERRUPT_CHECK);
                     self.timer.sleep_until(until).await;
                 }

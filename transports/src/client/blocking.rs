@@ -13,7 +13,6 @@ use clerk_moderation_core::{
     Action, ApiConfig, AttemptId, BanUser, Call, CallStep, CountUsers, Delivery, FailureClass,
     GetUser, Instant, ListUsers, LockUser, Operation, RateLimit, RetryPolicy, Run, RunOptions,
     RunStep, Transport, TransportFailure, UnbanUser, UnlockUser, User, UserId, UserPages,
-    WaitReason,
 };
 
 use super::error::ClientError;
@@ -152,8 +151,8 @@ impl<T: Transport> Client<T> {
                         }
                     }
                 }
-                CallStep::Wait { until } => {
-                    trace::waiting(&span, WaitReason::Backoff, until, now);
+                CallStep::Wait { until, reason } => {
+                    trace::waiting(&span, reason, until, now);
                     // `None` cannot come here (every attempt is answered before the next
                     // poll); a short sleep keeps even that case from spinning.
                     let until = until.unwrap_or(now + INTERRUPT_CHECK);
