@@ -14,7 +14,8 @@ use cli_support::{
 };
 use serde_json::Value;
 
-fn journal_lines(path: &Path) -> Vec<Value> {
+/// Every line of the journal: its run lines (one per run, the first binding it) and its outcomes.
+fn all_journal_lines(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
@@ -23,10 +24,19 @@ fn journal_lines(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-/// Waits (bounded) until the journal holds at least `n` lines.
+/// The journal's outcome lines.
+fn journal_lines(path: &Path) -> Vec<Value> {
+    all_journal_lines(path)
+        .into_iter()
+        .filter(|line| line.get("clerk_moderate_journal").is_none())
+        .collect()
+}
+
+/// Waits (bounded) until the journal holds at least `n` outcome lines.
 fn wait_for_lines(path: &Path, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while std::fs::read_to_string(path).map_or(0, |t| t.lines().count()) < n {
+    let outcomes = |text: String| text.lines().filter(|l| l.contains("\"user_id\"")).count();
+    while std::fs::read_to_string(path).map_or(0, outcomes) < n {
         assert!(
             Instant::now() < deadline,
             "the journal did not grow in time"
