@@ -336,20 +336,28 @@ fn counts_read_right_in_the_singular_and_the_plural() {
     let user = emulator.seed_locked_user();
     let other = emulator.seed_locked_user();
     let target = Target::of(&emulator);
-    let cases: [(Vec<&str>, [&str; 2]); 2] = [
+    let cases: [(Vec<&str>, &[&str]); 4] = [
         (
             vec!["unlock", &user, &user, "--rate", "1/1"],
-            [
+            &[
                 "unlock 1 user (1 repeated id dropped) · at most 1 request per 1 s",
                 "; 1 request (0 rate-limited)",
             ],
         ),
         (
             vec!["get", &user, &other, &other, &other],
-            [
+            &[
                 "get 2 users (2 repeated ids dropped)",
                 "; 2 requests (0 rate-limited)",
             ],
+        ),
+        (
+            vec!["list", "--limit", "1"],
+            &["clerk-moderate: 1 user listed"],
+        ),
+        (
+            vec!["list", "--limit", "2"],
+            &["clerk-moderate: 2 users listed"],
         ),
     ];
     for (args, texts) in cases {
