@@ -56,10 +56,10 @@ fn build_emulator() -> PathBuf {
         .and_then(|deps| deps.parent())
         .expect("the bench runs from <target>/<profile>/deps");
     let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
-        // `cargo bench` builds with the bench profile, `cargo test --benches` with the test
-        // profile: the same settings as the libraries this bench was built with.
+        // `cargo bench` builds its libraries with the bench profile; `cargo test --benches`
+        // with the test profile, whose settings are dev's: the emulator reuses them.
         Some("release") => "bench",
-        Some("debug") => "test",
+        Some("debug") => "dev",
         Some(other) => other,
         None => panic!("no profile directory above {}", bench.display()),
     };
@@ -67,8 +67,29 @@ fn build_emulator() -> PathBuf {
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     // Without the proptest strategies: the binary does not need them, and the library is then
-    // the one `clerk-moderate` already built.
-    let status = Command::new(cargo)
+    // the one `clerk-moderate` already built. Without the variables cargo set for this bench
+    // (its package, its manifest directory): build scripts that watch them (ring's) would
+    // otherwise see a change and rebuild half the tree on every run.
+    let mut command = Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let set_for_this_bench = name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_EXE_")
+            || matches!(
+                name,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_TARGET_TMPDIR"
+                    | "OUT_DIR"
+            );
+        if set_for_this_bench {
+            command.env_remove(name);
+        }
+    }
+    let status = command
         .args([
             "build",
             "--quiet",

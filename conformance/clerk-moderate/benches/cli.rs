@@ -356,6 +356,15 @@ fn main() {
         "  wrote the users and ids files in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    // Built (or found up to date) before anything is timed, so the start-up line below is the
+    // emulator's own.
+    let started = Instant::now();
+    let binary = support::emulator_binary();
+    println!(
+        "  {} ready in {:.1} s",
+        binary.display(),
+        started.elapsed().as_secs_f64()
+    );
     let started = Instant::now();
     drop(emulator(&settings, &files, true));
     println!(
