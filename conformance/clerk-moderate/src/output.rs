@@ -110,7 +110,10 @@ impl<'a> OutcomeLine<'a> {
                 "no such user".to_owned(),
             ),
             Outcome::NotFound(None) => (
-                Some("left out of Clerk's answer to the bulk request: no such user".to_owned()),
+                Some(
+                    "Clerk's read by id (GET /v1/users?user_id=...) does not list it: no such user"
+                        .to_owned(),
+                ),
                 "no such user".to_owned(),
             ),
             Outcome::Failed(failure) => (
