@@ -346,6 +346,81 @@ fn parse_bool(value: &str) -> Option<bool> {
 
 // ---- reading a user ------------------------------------------------------------------------
 
+/// What the list reads of a user: its whole JSON, or the [`view_of`] it.
+pub(crate) trait Listed {
+    /// A JSON object with at least the fields [`view_of`] keeps.
+    fn listed(&self) -> &Value;
+}
+
+impl Listed for Value {
+    fn listed(&self) -> &Value {
+        self
+    }
+}
+
+/// Top-level fields the filters and orderings read.
+const VIEWED_FIELDS: [&str; 13] = [
+    "id",
+    "username",
+    "first_name",
+    "last_name",
+    "external_id",
+    "banned",
+    "created_at",
+    "updated_at",
+    "last_active_at",
+    "last_sign_in_at",
+    "primary_email_address_id",
+    "primary_phone_number_id",
+    "primary_web3_wallet_id",
+];
+
+/// Arrays the filters and orderings read, with the fields of their items they read.
+const VIEWED_ARRAYS: [(&str, &[&str]); 5] = [
+    ("email_addresses", &["id", "email_address"]),
+    ("phone_numbers", &["id", "phone_number"]),
+    ("web3_wallets", &["id", "web3_wallet"]),
+    ("external_accounts", &["provider", "provider_user_id"]),
+    ("organization_memberships", &["organization"]),
+];
+
+/// The part of `user` that the list reads: the filters and orderings give the same results on
+/// it as on the whole user, for a small part of its size. Kept here, beside the code that
+/// reads users, so that both change together.
+pub(crate) fn view_of(user: &Value) -> Value {
+    let mut view = serde_json::Map::new();
+    for field in VIEWED_FIELDS {
+        if let Some(value) = user.get(field) {
+            view.insert(field.to_owned(), value.clone());
+        }
+    }
+    for (array, fields) in VIEWED_ARRAYS {
+        let Some(items) = user.get(array).and_then(Value::as_array) else {
+            continue;
+        };
+        let items = items
+            .iter()
+            .map(|item| {
+                let mut kept = serde_json::Map::new();
+                for field in fields {
+                    let value = match (*field, item.get(field)) {
+                        // Of an organization, only its id.
+                        ("organization", Some(organization)) => {
+                            serde_json::json!({ "id": organization.get("id") })
+                        }
+                        (_, Some(value)) => value.clone(),
+                        (_, None) => continue,
+                    };
+                    kept.insert((*field).to_owned(), value);
+                }
+                Value::Object(kept)
+            })
+            .collect();
+        view.insert(array.to_owned(), Value::Array(items));
+    }
+    Value::Object(view)
+}
+
 fn string<'a>(user: &'a Value, field: &str) -> Option<&'a str> {
     user.get(field).and_then(Value::as_str)
 }
@@ -525,13 +600,13 @@ fn compare(a: &Value, b: &Value, field: &str) -> Ordering {
 
 /// The page of users `filter` admits, ordered and cut as `page` says. `Err` when the
 /// `starting_after` user does not exist.
-pub(crate) fn list(
-    users: &HashMap<String, Value>,
+pub(crate) fn list<'a, U: Listed>(
+    users: &'a HashMap<String, U>,
     filter: &Filter,
     page: &Page,
-) -> Result<Vec<Value>, ParamError> {
-    let ordering = |a: &Value, b: &Value| {
-        let ascending = compare(a, b, page.field);
+) -> Result<Vec<&'a U>, ParamError> {
+    let ordering = |a: &U, b: &U| {
+        let ascending = compare(a.listed(), b.listed(), page.field);
         if page.descending {
             ascending.reverse()
         } else {
@@ -547,9 +622,9 @@ pub(crate) fn list(
             ParamError::value("starting_after", "must be the id of an existing user")
         })?),
     };
-    let mut matching: Vec<&Value> = users
+    let mut matching: Vec<&U> = users
         .values()
-        .filter(|user| filter.admits(user))
+        .filter(|user| filter.admits(user.listed()))
         .filter(|user| cursor.is_none_or(|cursor| ordering(user, cursor) == Ordering::Greater))
         .collect();
     matching.sort_by(|a, b| ordering(a, b));
@@ -557,13 +632,15 @@ pub(crate) fn list(
         .into_iter()
         .skip(page.offset)
         .take(page.limit)
-        .cloned()
         .collect())
 }
 
 /// How many users `filter` admits.
-pub(crate) fn count(users: &HashMap<String, Value>, filter: &Filter) -> usize {
-    users.values().filter(|user| filter.admits(user)).count()
+pub(crate) fn count<U: Listed>(users: &HashMap<String, U>, filter: &Filter) -> usize {
+    users
+        .values()
+        .filter(|user| filter.admits(user.listed()))
+        .count()
 }
 
 #[cfg(test)]
@@ -591,11 +668,14 @@ mod tests {
         (id.to_owned(), user)
     }
 
-    fn ids(users: &[Value]) -> Vec<&str> {
+    fn ids<'a>(users: &[&'a Value]) -> Vec<&'a str> {
         users.iter().map(|u| u["id"].as_str().unwrap()).collect()
     }
 
-    fn run(users: &HashMap<String, Value>, query: &str) -> Result<Vec<Value>, ParamError> {
+    fn run<'a>(
+        users: &'a HashMap<String, Value>,
+        query: &str,
+    ) -> Result<Vec<&'a Value>, ParamError> {
         let p = params(query);
         list(users, &parse_filter(&p)?, &parse_page(&p)?)
     }
@@ -657,9 +737,51 @@ mod tests {
 
     #[test]
     fn filters() {
-        let users = sample();
+        check_filters(&sample());
+    }
+
+    fn views(users: &HashMap<String, Value>) -> HashMap<String, Value> {
+        users
+            .iter()
+            .map(|(id, u)| (id.clone(), view_of(u)))
+            .collect()
+    }
+
+    #[test]
+    fn views_filter_and_order_as_whole_users_do() {
+        check_filters(&views(&sample()));
+        let users: HashMap<String, Value> = (0..40)
+            .map(|n| {
+                let id = format!("user_r{n}");
+                let user = crate::emulator::users::large_user(&id, n, 3000 + 500 * n as usize);
+                (id, user)
+            })
+            .collect();
+        let views = views(&users);
+        for query in [
+            "",
+            "order_by=email_address",
+            "order_by=-phone_number&limit=50",
+            "order_by=web3wallet",
+            "order_by=-last_sign_in_at",
+            "order_by=updated_at",
+            "order_by=last_name&offset=3",
+            "query=example.org&limit=100",
+            "provider=oauth_github&provider_user_id=1",
+            "banned=false&order_by=username",
+            "query=%2B1",
+        ] {
+            assert_eq!(
+                ids(&run(&users, query).unwrap()),
+                ids(&run(&views, query).unwrap()),
+                "{query}"
+            );
+        }
+    }
+
+    fn check_filters(users: &HashMap<String, Value>) {
         let check = |query: &str, expected: &[&str]| {
-            let mut got = ids(&run(&users, query).unwrap())
+            let mut got = ids(&run(users, query).unwrap())
                 .into_iter()
                 .map(str::to_owned)
                 .collect::<Vec<_>>();
@@ -667,7 +789,7 @@ mod tests {
             assert_eq!(got, expected, "{query}");
             let p = params(query);
             assert_eq!(
-                count(&users, &parse_filter(&p).unwrap()),
+                count(users, &parse_filter(&p).unwrap()),
                 expected.len(),
                 "{query}"
             );
