@@ -5,7 +5,7 @@
 //! closes), and prints what it counted, one labelled line each, when it stops.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,8 +14,6 @@ use clap::{Parser, ValueEnum};
 use clerk_moderation_conformance::emulator::{
     BulkAnswer, BulkUnknown, Emulator, Instance, NotClerk, RetryAfter,
 };
-use serde::Deserializer as _;
-use serde::de::{self, SeqAccess, Visitor};
 use serde_json::Value;
 
 const OUTPUT: &str = "\
@@ -240,42 +238,11 @@ impl Args {
     }
 }
 
-/// Inserts each user of a JSON array as it is read, so that a file of 10 000 users of 40 KB is
-/// never held whole (as text or as values) beside the users it becomes.
-struct UserArray<'a>(&'a Emulator);
-
-impl<'de> Visitor<'de> for UserArray<'_> {
-    type Value = Vec<String>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON array of users")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
-        let mut ids = Vec::new();
-        while let Some(user) = seq.next_element::<Value>()? {
-            if !user.get("id").is_some_and(Value::is_string) {
-                return Err(de::Error::custom(format!(
-                    "item {} is not an object with a string \"id\"",
-                    ids.len()
-                )));
-            }
-            ids.push(self.0.insert_user(user));
-        }
-        Ok(ids)
-    }
-}
-
 /// Serves the users of a `--users` file, and returns their ids in the file's order.
 fn load_users(emulator: &Emulator, path: &Path) -> Result<Vec<String>, String> {
-    let fail = |e: &dyn std::fmt::Display| format!("--users {}: {e}", path.display());
-    let file = File::open(path).map_err(|e| fail(&e))?;
-    let mut json = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 16, file));
-    let ids = (&mut json)
-        .deserialize_seq(UserArray(emulator))
-        .map_err(|e| fail(&e))?;
-    json.end().map_err(|e| fail(&e))?;
-    Ok(ids)
+    let fail = |e: io::Error| format!("--users {}: {e}", path.display());
+    let file = File::open(path).map_err(fail)?;
+    emulator.insert_users_from(file).map_err(fail)
 }
 
 /// `user`, `banned_user` or `locked_user`, from the user's state.

@@ -1,6 +1,7 @@
 //! [`Emulator`]: the handle on a running emulator, for tests: its address and key, its users,
 //! its faults, what it received and counted, and how to stop it.
 
+use std::io::{self, BufReader, Read};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -17,6 +18,7 @@ use super::state::Shared;
 use super::stats::EmulatorStats;
 use super::store::StoredUser;
 use super::users::LOCKOUT_SECONDS;
+use super::users_file::ArrayElements;
 
 /// A running emulator. Dropping it (or [`Emulator::shutdown`]) stops the server, closes every
 /// connection and joins its thread.
@@ -133,6 +135,28 @@ impl Emulator {
             .to_owned();
         self.shared.users().insert(id.clone(), user);
         id
+    }
+
+    /// Inserts (or replaces) every user of a JSON array read from `reader`, each an object
+    /// with a string `"id"` served exactly as given (see [`Emulator::insert_user`]), and
+    /// returns their ids in order. The array is read one element at a time, so that a file of
+    /// 10 000 users of 40 KB is never held whole. An `InvalidData` error, whose message names
+    /// the item at fault, stops at the first element that is not such a user (those before it
+    /// stay inserted).
+    pub fn insert_users_from(&self, reader: impl Read) -> io::Result<Vec<String>> {
+        let mut elements = ArrayElements::new(BufReader::with_capacity(1 << 16, reader));
+        let mut ids = Vec::new();
+        while let Some(user) = elements.next_value()? {
+            let Some(id) = user.get("id").and_then(Value::as_str).map(str::to_owned) else {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("item {} is not an object with a string \"id\"", ids.len()),
+                ));
+            };
+            self.shared.users().insert(id.clone(), user);
+            ids.push(id);
+        }
+        Ok(ids)
     }
 
     /// The current state of a user, as `GET /v1/users/{id}` would return it.

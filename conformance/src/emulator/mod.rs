@@ -74,7 +74,7 @@
 //! of small ones, however many clients ask at once.
 
 // Imports go one way, from the handle and the builder down to the leaves:
-// builder -> handle -> server -> api -> state -> store -> list/users -> random, with
+// builder -> handle -> server -> api -> state -> store -> list -> user_view, with
 // answers, body, fault, knobs, rate_limit, request_log and stats below what uses them.
 mod answers;
 mod api;
@@ -91,7 +91,9 @@ mod server;
 mod state;
 mod stats;
 mod store;
+mod user_view;
 mod users;
+mod users_file;
 
 pub use body::MAX_REQUEST_BODY;
 pub use builder::EmulatorBuilder;

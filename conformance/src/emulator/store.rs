@@ -3,8 +3,8 @@
 //!
 //! A user is kept in three parts: its JSON without the fields moderation changes (serialized
 //! once, never touched again), those fields (re-serialized, a few dozen bytes, when they
-//! change), and the small view of it that the list's filters and orderings read. A user of
-//! 40 KB thus costs about 40 KB, and banning it rewrites a few dozen bytes.
+//! change), and the [`UserView`] that the list's filters and orderings read. A user of 40 KB
+//! thus costs about 41 KB, and banning it rewrites a few dozen bytes.
 
 use std::collections::HashMap;
 
@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::answers::Frames;
 use super::list::{self, Filter, Listed, Page, ParamError};
+use super::user_view::UserView;
 use super::users::{self, BASE_TIMESTAMP_MS, LOCKOUT_SECONDS, VERIFICATION_ATTEMPTS};
 
 /// The fields a moderation action changes.
@@ -41,12 +42,16 @@ pub(crate) struct StoredUser {
     /// The moderated fields, serialized, and the closing brace.
     tail: Bytes,
     /// What the list reads.
-    view: Value,
+    view: UserView,
 }
 
 impl StoredUser {
-    pub(crate) fn new(mut user: Map<String, Value>) -> Self {
-        let view = list::view_of(&Value::Object(user.clone()));
+    pub(crate) fn new(user: Map<String, Value>) -> Self {
+        let user = Value::Object(user);
+        let view = UserView::of(&user);
+        let Value::Object(mut user) = user else {
+            unreachable!("made an object just above")
+        };
         let mut moderated = Map::new();
         for field in MODERATED {
             if let Some(value) = user.remove(field) {
@@ -57,7 +62,8 @@ impl StoredUser {
         let mut head = serde_json::to_vec(&Value::Object(user)).unwrap_or_else(|_| b"{}".to_vec());
         head.pop(); // the closing brace
         let mut stored = Self {
-            head: Bytes::from(head),
+            // Without the spare capacity of the growing buffer: up to half of it, else.
+            head: Bytes::from(head.into_boxed_slice()),
             head_has_fields,
             moderated,
             tail: Bytes::new(),
@@ -79,15 +85,13 @@ impl StoredUser {
             let _ = serde_json::to_writer(&mut tail, value);
         }
         tail.push(b'}');
-        self.tail = Bytes::from(tail);
+        self.tail = Bytes::from(tail.into_boxed_slice());
     }
 
     /// Sets a moderated field.
     fn set(&mut self, field: &'static str, value: Value) {
         debug_assert!(MODERATED.contains(&field));
-        if let Value::Object(view) = &mut self.view {
-            view.insert(field.to_owned(), value.clone());
-        }
+        self.view.set(field, &value);
         self.moderated.insert(field.to_owned(), value);
     }
 
@@ -106,7 +110,7 @@ impl StoredUser {
 }
 
 impl Listed for StoredUser {
-    fn listed(&self) -> &Value {
+    fn view(&self) -> &UserView {
         &self.view
     }
 }
@@ -319,7 +323,7 @@ mod tests {
         assert_eq!(after["future_field"], given["future_field"]);
         assert_eq!(after["public_metadata"], given["public_metadata"]);
         // The view follows.
-        assert_eq!(store.get("user_x").unwrap().listed()["banned"], false);
+        assert_eq!(store.get("user_x").unwrap().view().banned, Some(false));
 
         let locked = store.change("user_x", Change::Lock).unwrap().to_value();
         assert_eq!(locked["locked"], true);
