@@ -92,7 +92,8 @@ impl EmulatorBuilder {
 
     /// A rate limit as Clerk counts it: at most `requests` arrivals with the key in any
     /// sliding window of `window`, refused ones included. An arrival over it gets 429 with
-    /// `Retry-After` until the window has room.
+    /// `Retry-After` until the window has room. With `requests` 0 every arrival is refused
+    /// (for none, [`EmulatorBuilder::no_rate_limit`]).
     pub fn rate_limit(mut self, requests: u32, window: Duration) -> Self {
         self.rate_limit = Some(Some(RateLimit::new(requests, window)));
         self
