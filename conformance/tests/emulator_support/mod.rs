@@ -320,8 +320,13 @@ impl EmulatorProcess {
         self.signal(signal);
         let status = self.wait_exit(TIMEOUT).expect("exits on the signal");
         assert!(status.success(), "{status:?}");
+        // The reader thread ends with the child's output, so this ends at once after the last
+        // line; the bounds only guard against a child that would not stop writing.
         let mut lines = Vec::new();
-        while let Ok(line) = self.later_lines.recv_timeout(Duration::from_secs(2)) {
+        for _ in 0..1000 {
+            let Ok(line) = self.later_lines.recv_timeout(Duration::from_secs(2)) else {
+                break;
+            };
             if let Some((label, value)) = line.split_once(' ') {
                 lines.push((label.to_owned(), value.to_owned()));
             }
