@@ -31,7 +31,11 @@ fn assert_true_to_the_emulator(emulator: &Emulator, action: Action, outcomes: &[
                     Action::Unlock => state["locked"] == false,
                     _ => true,
                 };
-                assert!(in_effect, "{} done, but the emulator shows {state}", outcome.user_id);
+                assert!(
+                    in_effect,
+                    "{} done, but the emulator shows {state}",
+                    outcome.user_id
+                );
             }
             Outcome::NotFound(_) => assert!(state.is_none(), "{} not found", outcome.user_id),
             _ => {}
@@ -65,7 +69,10 @@ fn a_200_that_changes_nothing_is_read_again_and_fails_as_not_applied() {
                 };
                 assert!(user.banned || user.locked);
                 let text = failure.to_string();
-                assert!(text.contains("Clerk answered 200") && text.contains("still"), "{text}");
+                assert!(
+                    text.contains("Clerk answered 200") && text.contains("still"),
+                    "{text}"
+                );
             }
             // One re-read per answer that showed users unchanged: a list read for each bulk
             // chunk of unbans (60 users, 2 chunks), a read by id for each single unlock.

@@ -129,4 +129,3 @@ pub fn assert_one_each(outcomes: &[UserOutcome], input: &[String]) {
     want.dedup();
     assert_eq!(seen, want, "one outcome per distinct id");
 }
-
