@@ -210,6 +210,7 @@ mod over_ureq {
             .allow_loopback_http(true)
             .proxy(None)
             .build()
+            .unwrap()
     }
 
     fn client(server: &TestServer, max_attempts: u32) -> Client<UreqTransport> {
