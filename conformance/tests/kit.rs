@@ -80,10 +80,8 @@ fn tower_transport_passes_the_kit() {
         .build()
         .unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
-    let client = hyper_util::client::legacy::Client::builder(
-        hyper_util::rt::TokioExecutor::new(),
-    )
-    .build::<_, RequestBody>(hyper_util::client::legacy::connect::HttpConnector::new());
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build::<_, RequestBody>(hyper_util::client::legacy::connect::HttpConnector::new());
     let service = Counted {
         inner: client,
         calls: Arc::clone(&calls),
