@@ -203,23 +203,23 @@ impl TransportError {
         self
     }
 
+    /// A failure on an established connection rather than before anything was written: for
+    /// TLS, that makes it "may have been sent, transient".
     #[cfg_attr(
         not(any(feature = "ureq", feature = "hyper", feature = "reqwest")),
         allow(dead_code)
     )]
-    /// A failure on an established connection rather than before anything was written: for
-    /// TLS, that makes it "may have been sent, transient".
     pub(crate) fn established(mut self) -> Self {
         self.established = true;
         self.class = failure_class(self.kind, true);
         self
     }
 
+    /// With the way the TLS handshake failed.
     #[cfg_attr(
         not(any(feature = "ureq", feature = "hyper", feature = "reqwest")),
         allow(dead_code)
     )]
-    /// With the way the TLS handshake failed.
     pub(crate) fn with_tls_failure(mut self, failure: TlsFailure) -> Self {
         self.tls = Some(failure);
         self
