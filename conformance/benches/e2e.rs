@@ -15,7 +15,11 @@
 //!    - raw ureq (an `Agent`, same pre-built requests, body read whole): a second baseline;
 //!    - raw ureq with a resolver that answers IP literals itself (a diagnostic: ureq's default
 //!      resolver spawns a thread per request whenever a timeout is set);
-//!    - `UreqTransport::send` with the same pre-built requests;
+//!    - `UreqTransport::send` with the same pre-built requests (ureq's default resolver: the
+//!      transport uses ureq's stable API only);
+//!    - `UreqTransport::send` over an agent with the IP-literal resolver: the transport as it
+//!      was before it dropped its own resolver (ureq's `unversioned` API), for a before/after
+//!      ratio taken in the same run;
 //!    - `Client<UreqTransport>::unban`.
 //! 2. **Concurrent**: raw hyper, `HyperTransport::send` and `AsyncClient<HyperTransport>` with
 //!    8 and 64 requests in flight (workers on a 2-thread tokio runtime, each looping).
@@ -36,7 +40,8 @@
 //! `E2E_REQUESTS` [20000] requests per contender per round, `E2E_ROUNDS` [5], `E2E_WARMUP` [1000],
 //! `E2E_CONCURRENCY` [8,64], `E2E_RSS_FIRST` [10000], `E2E_RSS_SECOND` [100000],
 //! `E2E_USERS` [8] users seeded and cycled through, `E2E_MAX_SECS` [120] cap on any one
-//! measurement, `E2E_PHASES` [seq,conc,rss].
+//! measurement, `E2E_PHASES` [seq,conc,rss], `E2E_LATENCY_MS` [0] the emulator's wait before
+//! every answer (a stand-in for the network between a client and Clerk).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -73,6 +78,7 @@ struct Settings {
     users: usize,
     max_secs: u64,
     phases: Vec<String>,
+    latency_ms: u64,
 }
 
 impl Settings {
@@ -102,6 +108,7 @@ impl Settings {
             users: env_number("E2E_USERS", 8).max(1),
             max_secs: env_number("E2E_MAX_SECS", 120).max(1) as u64,
             phases: list("E2E_PHASES", "seq,conc,rss"),
+            latency_ms: env_number("E2E_LATENCY_MS", 0) as u64,
         };
         assert!(
             settings.rss_second >= settings.rss_first,
@@ -171,16 +178,14 @@ struct Clients {
     raw_ureq: ureq::Agent,
     raw_ureq_literal: ureq::Agent,
     ureq_transport: UreqTransport,
+    ureq_transport_literal: UreqTransport,
     ureq_client: Client<UreqTransport>,
 }
 
 impl Clients {
     fn new(target: Target) -> Self {
         let raw_hyper = HyperClient::builder(TokioExecutor::new()).build_http();
-        let hyper_transport = HyperTransport::builder()
-            .allow_loopback_http(true)
-            .build()
-            .expect("the hyper transport builds");
+        let hyper_transport = HyperTransport::new();
         let hyper_client = AsyncClient::new(target.config.clone(), hyper_transport.clone());
         let ureq_config = ureq::Agent::config_builder()
             .max_redirects(0)
@@ -194,7 +199,22 @@ impl Clients {
             ureq::unversioned::transport::DefaultConnector::new(),
             LiteralFirstResolver::default(),
         );
-        let ureq_transport = UreqTransport::builder().allow_loopback_http(true).build();
+        let ureq_transport = UreqTransport::new();
+        // The agent the transport built before: its timeouts (so that none is filled in per
+        // request), and a resolver that answers IP literals at once.
+        let before = ureq::Agent::config_builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .proxy(None)
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build();
+        let ureq_transport_literal = UreqTransport::from_agent(ureq::Agent::with_parts(
+            before,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            LiteralFirstResolver::default(),
+        ))
+        .expect("an agent without redirects or status errors");
         let ureq_client = Client::new(target.config.clone(), ureq_transport.clone());
         Self {
             target,
@@ -204,6 +224,7 @@ impl Clients {
             raw_ureq,
             raw_ureq_literal,
             ureq_transport,
+            ureq_transport_literal,
             ureq_client,
         }
     }
@@ -252,17 +273,19 @@ enum Contender {
     RawUreq,
     RawUreqLiteral,
     UreqTransport,
+    UreqTransportLiteral,
     UreqClient,
 }
 
 impl Contender {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::RawHyper,
         Self::HyperTransport,
         Self::HyperClient,
         Self::RawUreq,
         Self::RawUreqLiteral,
         Self::UreqTransport,
+        Self::UreqTransportLiteral,
         Self::UreqClient,
     ];
     const HYPER: [Self; 3] = [Self::RawHyper, Self::HyperTransport, Self::HyperClient];
@@ -281,6 +304,7 @@ impl Contender {
             Self::RawUreq => "raw ureq (2nd baseline)",
             Self::RawUreqLiteral => "raw ureq, IP-literal resolver (diagnostic)",
             Self::UreqTransport => "UreqTransport::send",
+            Self::UreqTransportLiteral => "UreqTransport::send, IP-literal resolver (before)",
             Self::UreqClient => "Client<UreqTransport>::unban",
         }
     }
@@ -293,6 +317,7 @@ impl Contender {
             Self::RawUreq => "raw-ureq",
             Self::RawUreqLiteral => "raw-ureq-literal",
             Self::UreqTransport => "ureq-transport",
+            Self::UreqTransportLiteral => "ureq-transport-literal",
             Self::UreqClient => "ureq-client",
         }
     }
@@ -362,9 +387,13 @@ fn send_blocking(clients: &Clients, contender: Contender, i: usize) {
                 "raw ureq: 200"
             );
         }
-        Contender::UreqTransport => {
-            let response = clients
-                .ureq_transport
+        Contender::UreqTransport | Contender::UreqTransportLiteral => {
+            let transport = if contender == Contender::UreqTransport {
+                &clients.ureq_transport
+            } else {
+                &clients.ureq_transport_literal
+            };
+            let response = transport
                 .send(target.requests[i % n].clone())
                 .expect("UreqTransport: a response");
             assert!(response.status().is_success() && !response.body().is_empty());
@@ -591,8 +620,16 @@ fn measure(
     in_flight: usize,
     emulator_peak_kib: &mut u64,
 ) -> Sample {
+    let latency = settings.latency_ms.to_string();
     let emulator = EmulatorProcess::spawn(
-        &["--rate-limit", "0", "--seed", &settings.users.to_string()],
+        &[
+            "--rate-limit",
+            "0",
+            "--seed",
+            &settings.users.to_string(),
+            "--latency",
+            &latency,
+        ],
         settings.users,
     );
     let server_pid = emulator.pid();

@@ -107,7 +107,8 @@ fn child(contender: &str, action: &str) {
             let transport = UreqTransport::builder()
                 .allow_loopback_http(true)
                 .proxy(None)
-                .build();
+                .build()
+                .expect("the ureq transport builds");
             Client::new(config, transport).run(action, ids, RunOptions::default(), &mut observer)
         }
         _ => {

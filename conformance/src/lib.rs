@@ -25,7 +25,7 @@
 //! let config = ApiConfig::new(SecretKey::new(emulator.secret_key()).unwrap())
 //!     .with_base_url(&emulator.base_url())
 //!     .unwrap();
-//! let client = Client::new(config, UreqTransport::builder().allow_loopback_http(true).build());
+//! let client = Client::new(config, UreqTransport::new());
 //! let user = client.unban(&banned).unwrap();
 //! assert!(!user.banned);
 //! assert_eq!(emulator.requests()[0].path, format!("/v1/users/{banned}/unban"));

@@ -1,15 +1,22 @@
 //! The transport kit holds the built-in adapters and a closure transport to its scenarios, and
-//! catches a transport that misbehaves.
+//! catches a transport that misbehaves. The built-in adapters are used as `new()` makes them:
+//! the kit's requests are built for the emulator's loopback `http://` URL, which they may reach
+//! with no setting on the transport.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 
 use clerk_moderation_conformance::kit::{self, Scenario};
 use clerk_moderation_core::http::{Request, Response};
 use clerk_moderation_transports::hyper::HyperTransport;
 use clerk_moderation_transports::reqwest::ReqwestTransport;
+use clerk_moderation_transports::tower::{RequestBody, TowerTransport, tower_service::Service};
 use clerk_moderation_transports::ureq::UreqTransport;
 
 #[test]
 fn ureq_transport_passes_the_kit() {
-    let transport = UreqTransport::builder().allow_loopback_http(true).build();
+    let transport = UreqTransport::new();
     let report = kit::check_blocking(&transport).unwrap();
     println!("{report}");
     assert!(report.passed(), "{report}");
@@ -23,10 +30,7 @@ fn hyper_transport_passes_the_kit() {
         .enable_all()
         .build()
         .unwrap();
-    let transport = HyperTransport::builder()
-        .allow_loopback_http(true)
-        .build()
-        .unwrap();
+    let transport = HyperTransport::new();
     let report = runtime.block_on(kit::check_async(&transport)).unwrap();
     assert!(report.passed(), "{report}");
 }
@@ -38,14 +42,56 @@ fn reqwest_transport_passes_the_kit() {
         .enable_all()
         .build()
         .unwrap();
-    let transport = ReqwestTransport::builder()
-        .allow_loopback_http(true)
-        .build()
-        .unwrap();
+    let transport = ReqwestTransport::new();
     let report = runtime.block_on(kit::check_async(&transport)).unwrap();
     println!("{report}");
     assert!(report.passed(), "{report}");
     assert_eq!(report.results().len(), Scenario::ALL.len());
+}
+
+/// A layer of the test's own around a service: counts the calls that reach it.
+#[derive(Clone)]
+struct Counted<S> {
+    inner: S,
+    calls: Arc<AtomicUsize>,
+}
+
+impl<S: Service<R>, R> Service<R> for Counted<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> S::Future {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.call(request)
+    }
+}
+
+/// hyper-util's legacy client behind a layer, through `TowerTransport`.
+#[test]
+fn tower_transport_passes_the_kit() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build::<_, RequestBody>(hyper_util::client::legacy::connect::HttpConnector::new());
+    let service = Counted {
+        inner: client,
+        calls: Arc::clone(&calls),
+    };
+    let transport = TowerTransport::new(service);
+    let report = runtime.block_on(kit::check_async(&transport)).unwrap();
+    println!("{report}");
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.results().len(), Scenario::ALL.len());
+    assert!(calls.load(Ordering::SeqCst) >= Scenario::ALL.len() - 1);
 }
 
 /// A custom transport written as a closure over a plain ureq agent, set up as a conforming
@@ -74,10 +120,7 @@ fn an_async_closure_transport_runs_through_the_kit() {
         .enable_all()
         .build()
         .unwrap();
-    let inner = HyperTransport::builder()
-        .allow_loopback_http(true)
-        .build()
-        .unwrap();
+    let inner = HyperTransport::new();
     let transport = move |request: Request<Vec<u8>>| {
         let inner = inner.clone();
         async move { clerk_moderation_core::AsyncTransport::send(&inner, request).await }
@@ -128,7 +171,7 @@ fn a_transport_that_sends_nothing_fails() {
 /// expected outcome.
 #[test]
 fn a_transport_that_leaks_the_key_in_errors_fails() {
-    let inner = UreqTransport::builder().allow_loopback_http(true).build();
+    let inner = UreqTransport::new();
     let leaky = move |request: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, Leak> {
         let authorization = request.headers()["authorization"]
             .to_str()

@@ -6,25 +6,20 @@
 //!     cargo run -p clerk-moderation-transports --features reqwest --example get_user_reqwest -- user_123
 //! ```
 //!
-//! A `CLERK_API_URL` of plain `http://` is accepted for loopback hosts only (an emulator).
+//! A `CLERK_API_URL` of plain `http://` is accepted for loopback hosts only (an emulator), with
+//! no setting on the transport: the core marks the requests of such a configuration.
 
-use clerk_moderation_core::{ApiConfig, SecretKey, UserId};
+use clerk_moderation_core::{ApiConfig, UserId};
 use clerk_moderation_transports::{AsyncClient, reqwest::ReqwestTransport};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let key = std::env::var("CLERK_SECRET_KEY").map_err(|_| "set CLERK_SECRET_KEY")?;
     let user_id = std::env::args()
         .nth(1)
         .ok_or("usage: get_user_reqwest <user_id>")?;
 
-    let mut config = ApiConfig::new(SecretKey::new(key)?);
+    let config = ApiConfig::from_env()?;
     let mut transport = ReqwestTransport::builder();
-    if let Ok(url) = std::env::var("CLERK_API_URL") {
-        config = config.with_base_url(&url)?;
-        // Plain HTTP stays refused for anything but a loopback host.
-        transport = transport.allow_loopback_http(true);
-    }
     if let Ok(path) = std::env::var("EXTRA_ROOTS_PEM") {
         // Added to Mozilla's roots; the timeouts and the body cap stay as they are.
         transport = transport.add_root_certificates_pem(std::fs::read(path)?)?;

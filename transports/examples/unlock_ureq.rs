@@ -5,26 +5,20 @@
 //!     cargo run -p clerk-moderation-transports --features ureq --example unlock_ureq -- user_123
 //! ```
 //!
-//! A `CLERK_API_URL` of plain `http://` is accepted for loopback hosts only (an emulator).
+//! A `CLERK_API_URL` of plain `http://` is accepted for loopback hosts only (an emulator), with
+//! no setting on the transport: the core marks the requests of such a configuration.
 
-use clerk_moderation_core::{ApiConfig, SecretKey, UserId};
+use clerk_moderation_core::{ApiConfig, UserId};
 use clerk_moderation_transports::{Client, ureq::UreqTransport};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let key = std::env::var("CLERK_SECRET_KEY").map_err(|_| "set CLERK_SECRET_KEY")?;
     let user_id = std::env::args()
         .nth(1)
         .ok_or("usage: unlock_ureq <user_id>")?;
 
-    let mut config = ApiConfig::new(SecretKey::new(key)?);
-    let mut transport = UreqTransport::builder();
-    if let Ok(url) = std::env::var("CLERK_API_URL") {
-        config = config.with_base_url(&url)?;
-        // Plain HTTP stays refused for anything but a loopback host.
-        transport = transport.allow_loopback_http(true);
-    }
-
-    let client = Client::new(config, transport.build());
+    // A loopback `http://` CLERK_API_URL marks every request as allowed over plain HTTP; the
+    // transport still checks the host is loopback. Anything else must be `https://`.
+    let client = Client::new(ApiConfig::from_env()?, UreqTransport::new());
     let user = client.unlock(&UserId::new(user_id)?)?;
     println!("{} locked: {}", user.id, user.locked);
     Ok(())

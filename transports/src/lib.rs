@@ -1,6 +1,6 @@
 //! Ready-made I/O for [`clerk_moderation_core`]: blocking and async transports (ureq, hyper,
-//! reqwest), and clients that drive the core's state machines: [`Client`] on threads,
-//! [`AsyncClient`] on any async runtime.
+//! reqwest, and any tower service), and clients that drive the core's state machines:
+//! [`Client`] on threads, [`AsyncClient`] on any async runtime.
 //!
 //! The core builds `http::Request`s, reads `http::Response`s and decides everything else
 //! (retries, deadlines, pacing, bulk chunking, one outcome per user); this crate only sends,
@@ -11,16 +11,17 @@
 //!
 //! | feature | adds | pulls in |
 //! | --- | --- | --- |
-//! | *(none)* | [`Client`] (blocking, over any [`Transport`]), [`AsyncClient`] (over any [`AsyncTransport`], with a [`Timer`] you give), [`TransportErrorKind`], [`is_loopback_host`] | the core and `http` only |
+//! | *(none)* | [`Client`] (blocking, over any [`Transport`]), [`AsyncClient`] (over any [`AsyncTransport`], with a [`Timer`] you give), [`TransportError`], [`TransportErrorKind`], [`is_loopback_host`] | the core and `http` only |
 //! | `tokio` | [`AsyncClient::new`] and `TokioTimer`: tokio's timer | tokio (`time`) |
-//! | `ureq` | `ureq::UreqTransport` (blocking) | ureq 3, rustls (ring), webpki-roots, webpki-root-certs, rustls-native-certs |
+//! | `ureq` | `ureq::UreqTransport` (blocking) | ureq 3 (stable API only), rustls (ring), webpki-roots, webpki-root-certs, rustls-native-certs |
 //! | `hyper` | `hyper::HyperTransport` (async); implies `tokio` | hyper 1, hyper-util, hyper-rustls (ring), webpki-roots, rustls-native-certs, tokio |
 //! | `reqwest` | `reqwest::ReqwestTransport` (async); implies `tokio` | reqwest 0.13 (rustls, no default features), webpki-roots, rustls-native-certs, tokio |
+//! | `tower` | `tower::TowerTransport` (async): over any `tower::Service<http::Request<B>>` | tower-service, http-body, http-body-util: no runtime, no TLS |
 //! | `tracing` | spans per call, run and attempt (operation, user id, attempt, status, Clerk code, trace id, waits); never a header or body | tracing |
 //!
 //! Each adapter module re-exports the crates its escape hatches take (`ureq::ureq`,
-//! `hyper::hyper_util`, `hyper::hyper_rustls`, `reqwest::reqwest`), so a user-built agent or
-//! client is of the very version this crate links.
+//! `hyper::hyper_util`, `hyper::hyper_rustls`, `reqwest::reqwest`, `tower::tower_service`), so
+//! a user-built agent, client or service is of the very version this crate links.
 //!
 //! No feature is on by default. No OpenSSL, nothing that needs a C toolchain beyond `ring`'s.
 //!
@@ -123,27 +124,45 @@
 //! # Ok(()) }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 use std::time::Duration;
 
 pub mod budget;
 mod client;
 mod error;
+#[cfg(any(
+    feature = "ureq",
+    feature = "hyper",
+    feature = "reqwest",
+    feature = "tower"
+))]
 mod scheme;
+#[cfg(any(
+    feature = "ureq",
+    feature = "hyper",
+    feature = "reqwest",
+    feature = "tower"
+))]
+mod settings;
 #[cfg(any(feature = "ureq", feature = "hyper", feature = "reqwest"))]
 mod tls;
-#[cfg(any(feature = "ureq", feature = "hyper", feature = "reqwest"))]
+#[cfg(any(
+    feature = "ureq",
+    feature = "hyper",
+    feature = "reqwest",
+    feature = "tower"
+))]
 mod wire;
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
+#[cfg(feature = "tower")]
+pub mod tower;
 #[cfg(feature = "ureq")]
 pub mod ureq;
-#[cfg(feature = "ureq")]
-mod ureq_connect;
-#[cfg(feature = "ureq")]
-mod ureq_resolver;
 
 pub use clerk_moderation_core;
 pub use clerk_moderation_core::http;
@@ -152,7 +171,7 @@ pub use clerk_moderation_core::{
     Action, ApiConfig, AsyncTransport, BuildError, CallError, Delivery, EnvError, Failure,
     FailureCause, FailureClass, Instance, NotAttemptedReason, Outcome, OutcomeKind, Pace,
     RateLimit, ResponseError, RetryPolicy, RunOptions, RunStats, SecretKey, StopReason, Transport,
-    TransportFailure, User, UserId, UserOutcome,
+    TransportFailure, User, UserId, UserOutcome, is_loopback_host,
 };
 
 #[cfg(feature = "tokio")]
@@ -161,14 +180,14 @@ pub use client::{
     AsyncClient, Client, ClientError, DEFAULT_CALL_DEADLINE, Interrupt, RunObserver, RunReport,
     Timer,
 };
-pub use error::TransportErrorKind;
-pub use scheme::is_loopback_host;
+pub use error::{TlsFailure, TransportError, TransportErrorKind};
 
 /// The default connect timeout of the built-in transports: 5 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The default whole-call timeout of the built-in transports, response body included: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default response-body cap of the built-in transports: 1 MiB.
+/// The least response-body cap of the built-in transports: 1 MiB (a request may allow more, see
+/// [`ResponseCap`](clerk_moderation_core::ResponseCap)).
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 1024 * 1024;
 
 /// The README's examples, compiled as doctests when both adapters are on.

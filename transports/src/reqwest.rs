@@ -18,95 +18,41 @@ use ::reqwest::{Client, ClientBuilder, Proxy};
 use clerk_moderation_core::{AsyncTransport, FailureClass};
 use http::{Request, Response};
 
-use crate::error::{
-    ErrorRepr, TlsStage, authorization, bearer_token, exchange_kind, find_in_chain, transport_error,
+use crate::error::{Secret, TransportError, TransportErrorKind, find_in_chain};
+use crate::scheme::Destination;
+use crate::settings::{
+    Admitted, BodyCap, Connection, Limits, connection_setters, limits_setters, read_body, within,
 };
-use crate::scheme::{Destination, Refusal, check_destination};
-use crate::tls::Trust;
-use crate::wire::set_empty_content_length;
-use crate::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, TransportErrorKind};
+use crate::tls::tls_error;
+use crate::wire::{exchange_error, set_empty_content_length};
 
-transport_error! {
-    /// Why [`ReqwestTransport`] got no response. Holds neither the request nor its headers, so
-    /// it never shows the secret key. Its `Display` says what failed at this level and whether
-    /// the request went out; the cause (reqwest's error) is its
-    /// [`source`](std::error::Error::source).
-    ReqwestError
-}
-
-impl ReqwestError {
-    fn new(
-        kind: TransportErrorKind,
-        tls: TlsStage,
-        detail: impl Into<std::borrow::Cow<'static, str>>,
-        source: Option<::reqwest::Error>,
-        secret: Option<&[u8]>,
-    ) -> Self {
-        Self(ErrorRepr::staged(
-            kind,
-            tls,
-            detail,
-            source.map(|e| Box::new(e) as _),
-            secret,
-        ))
-    }
-
-    fn refused(refusal: Refusal) -> Self {
-        let (kind, detail) = match refusal {
-            Refusal::Insecure(detail) => (TransportErrorKind::InsecureScheme, detail),
-            Refusal::Invalid(detail) => (TransportErrorKind::InvalidRequest, detail),
-        };
-        Self::new(kind, TlsStage::Handshake, detail, None, None)
-    }
-
-    /// Classifies a reqwest error. reqwest marks what its connector raised (DNS, TCP, the TLS
-    /// handshake) with `is_connect`: nothing was written then.
-    fn from_reqwest(error: ::reqwest::Error, secret: Option<&[u8]>) -> Self {
-        use TransportErrorKind as K;
-        let (kind, tls, detail) = if error.is_connect() {
-            if find_in_chain::<rustls::Error>(&error).is_some() {
-                (K::Tls, TlsStage::Handshake, "the handshake failed")
-            } else if error.is_timeout() {
-                (K::ConnectTimeout, TlsStage::Handshake, "")
-            } else if error.is_dns() {
-                (
-                    K::Connect,
-                    TlsStage::Handshake,
-                    "the host name could not be resolved",
-                )
-            } else {
-                (K::Connect, TlsStage::Handshake, "")
-            }
-        } else if error.is_builder() {
-            (K::InvalidRequest, TlsStage::Handshake, "")
+/// What a reqwest error means (without its source). reqwest marks what its connector raised
+/// (DNS, TCP, the TLS handshake) with `is_connect`: nothing was written then.
+pub(crate) fn reqwest_error(error: &::reqwest::Error) -> TransportError {
+    use TransportErrorKind as K;
+    if error.is_connect() {
+        return if let Some(tls) = find_in_chain::<rustls::Error>(error) {
+            tls_error(tls, false)
         } else if error.is_timeout() {
-            (K::Timeout, TlsStage::Established, "")
-        } else if error.is_redirect() {
-            (K::RedirectFollowed, TlsStage::Established, "")
+            TransportError::new(K::ConnectTimeout)
+        } else if error.is_dns() {
+            TransportError::new(K::Connect).with_detail("the host name could not be resolved")
         } else {
-            let detail = if error.is_body() {
-                "reading the body"
-            } else {
-                ""
-            };
-            let kind = match exchange_kind(&error) {
-                // reqwest wraps what it does not classify; on a connection, that is I/O.
-                K::Other => K::Io,
-                kind => kind,
-            };
-            (kind, TlsStage::Established, detail)
+            TransportError::new(K::Connect)
         };
-        Self::new(kind, tls, detail, Some(error), secret)
     }
-
-    fn body_too_large(max_body_size: u64) -> Self {
-        Self::new(
-            TransportErrorKind::BodyTooLarge,
-            TlsStage::Established,
-            format!("over the {max_body_size}-byte cap"),
-            None,
-            None,
-        )
+    if error.is_builder() {
+        TransportError::new(K::InvalidRequest)
+    } else if error.is_timeout() {
+        TransportError::new(K::Timeout)
+    } else if error.is_redirect() {
+        TransportError::new(K::RedirectFollowed)
+    } else {
+        match exchange_error(error) {
+            // reqwest wraps what it does not classify; on a connection, that is I/O.
+            other if other.kind() == K::Other => TransportError::new(K::Io),
+            classified => classified,
+        }
     }
 }
 
@@ -116,17 +62,20 @@ impl ReqwestError {
 /// - redirects are never followed (`redirect::Policy::none()`): a 3xx comes back as a response;
 /// - every status comes back as a response;
 /// - `https://` only; plain `http://` only to a loopback host (`localhost`, `127.0.0.0/8`,
-///   `::1`), and only after [`ReqwestTransportBuilder::allow_loopback_http`]. Checked on every
-///   send, before any DNS lookup or connection;
+///   `::1`), when the request's `ApiConfig` points there (the request then carries
+///   [`LoopbackHttp`](clerk_moderation_core::LoopbackHttp)) or after
+///   [`ReqwestTransportBuilder::allow_loopback_http`]. Checked on every send, before any DNS
+///   lookup or connection;
 /// - connect timeout 5 s (reqwest's: DNS, TCP and the TLS handshake), whole call 30 s
 ///   (`tokio::time::timeout` around the request and the body read);
-/// - response bodies capped at 1 MiB, checked as the body streams in: a larger one is refused
-///   from its `Content-Length`, or as soon as the cap is passed, never buffered whole;
+/// - response bodies capped at the larger of 1 MiB and what the request allows, checked as the
+///   body streams in: a larger one is refused from its `Content-Length`, or as soon as the cap
+///   is passed, never buffered whole;
 /// - Mozilla's roots (webpki-roots) trusted; add the OS store or your own CA with the builder;
 /// - HTTP/1.1, pooled keep-alive connections, shared by clones of the transport.
 ///
 /// Each failure says whether the request was sent and whether a retry can help
-/// ([`ReqwestError::class`]); a DNS, connect or TLS handshake failure is "not sent".
+/// ([`TransportError::class`]); a DNS, connect or TLS handshake failure is "not sent".
 ///
 /// **Proxies.** By default the proxy comes from the environment, as reqwest reads it
 /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and their lower-case forms, `NO_PROXY`). Set one
@@ -134,12 +83,11 @@ impl ReqwestError {
 /// requests never go through a proxy: they go through a second, proxy-less client.
 ///
 /// ```no_run
-/// use clerk_moderation_core::{ApiConfig, SecretKey, UserId};
+/// use clerk_moderation_core::{ApiConfig, UserId};
 /// use clerk_moderation_transports::{AsyncClient, reqwest::ReqwestTransport};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let transport = ReqwestTransport::new()?;
-/// let client = AsyncClient::new(ApiConfig::new(SecretKey::new("sk_live_…")?), transport);
+/// let client = AsyncClient::new(ApiConfig::from_env()?, ReqwestTransport::new());
 /// let user = client.get_user(&UserId::new("user_2g7np7Hrk0SN6kj5EDMLDaKNL0S")?).await?;
 /// # Ok(()) }
 /// ```
@@ -147,39 +95,50 @@ impl ReqwestError {
 pub struct ReqwestTransport {
     client: Client,
     /// For plain-HTTP loopback requests: a client that never uses a proxy (`client` itself
-    /// when that one has none). `None` while loopback HTTP is off.
-    direct: Option<Client>,
-    allow_loopback_http: bool,
+    /// when that one has none).
+    direct: Client,
+    limits: Limits,
     timeout: Option<Duration>,
-    max_body_size: u64,
 }
 
 impl std::fmt::Debug for ReqwestTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReqwestTransport")
-            .field("allow_loopback_http", &self.allow_loopback_http)
+            .field("limits", &self.limits)
             .field("timeout", &self.timeout)
-            .field("max_body_size", &self.max_body_size)
             .finish_non_exhaustive()
     }
 }
 
+impl Default for ReqwestTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl ReqwestTransport {
-    /// A transport with the safe defaults. Fails only if reqwest or rustls refuse their
-    /// defaults.
-    pub fn new() -> Result<Self, ReqwestError> {
-        Self::builder().build()
+    /// A transport with the safe defaults.
+    ///
+    /// # Panics
+    ///
+    /// Only if reqwest or rustls refuse their own defaults, which this crate's tests rule out
+    /// (as `reqwest::Client::new` does); [`ReqwestTransportBuilder::build`] returns that as an
+    /// error instead.
+    pub fn new() -> Self {
+        Self::builder()
+            .build()
+            .expect("reqwest and rustls accept their defaults")
     }
 
     /// A builder, to change the timeouts, the body cap, the proxy, the trusted roots or the
-    /// resolver, or to allow loopback HTTP.
+    /// resolver, or to allow loopback HTTP for every request.
     pub fn builder() -> ReqwestTransportBuilder {
         ReqwestTransportBuilder::default()
     }
 
-    /// A transport over a client you built, with the default timeout, body cap and loopback
-    /// HTTP off. See [`ReqwestTransportBuilder::build_with_client`].
-    pub fn from_client(client: Client) -> Result<Self, ReqwestError> {
+    /// A transport over a client you built, with the default timeout and body cap. See
+    /// [`ReqwestTransportBuilder::build_with_client`].
+    pub fn from_client(client: Client) -> Result<Self, TransportError> {
         Self::builder().build_with_client(client)
     }
 
@@ -189,21 +148,20 @@ impl ReqwestTransport {
     }
 }
 
-/// Builds a [`ReqwestTransport`].
-#[derive(Clone)]
+/// Builds a [`ReqwestTransport`]. Like every builder of this crate, its `build` methods return
+/// a `Result` (see the crate docs), and the setters that read something (a PEM, the OS store)
+/// fail where they read it.
+#[derive(Clone, Default)]
 pub struct ReqwestTransportBuilder {
-    connect_timeout: Option<Duration>,
-    timeout: Option<Duration>,
-    max_body_size: u64,
-    allow_loopback_http: bool,
-    pool_idle_timeout: Option<Duration>,
+    limits: Limits,
+    connection: Connection,
     proxy: ProxySetting,
-    trust: Trust,
     resolver: Option<Arc<dyn Resolve>>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 enum ProxySetting {
+    #[default]
     FromEnv,
     // Boxed: a reqwest proxy is large, and builders are moved by value.
     Set(Option<Box<Proxy>>),
@@ -212,99 +170,22 @@ enum ProxySetting {
 impl std::fmt::Debug for ReqwestTransportBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReqwestTransportBuilder")
-            .field("connect_timeout", &self.connect_timeout)
-            .field("timeout", &self.timeout)
-            .field("max_body_size", &self.max_body_size)
-            .field("allow_loopback_http", &self.allow_loopback_http)
-            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("limits", &self.limits)
+            .field("connection", &self.connection)
             .field("proxy", &self.proxy)
-            .field("trust", &self.trust)
             .field("resolver", &self.resolver.as_ref().map(|_| "custom"))
             .finish()
     }
 }
 
-impl Default for ReqwestTransportBuilder {
-    fn default() -> Self {
-        Self {
-            connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
-            timeout: Some(DEFAULT_TIMEOUT),
-            max_body_size: DEFAULT_MAX_BODY_SIZE,
-            allow_loopback_http: false,
-            pool_idle_timeout: Some(Duration::from_secs(30)),
-            proxy: ProxySetting::FromEnv,
-            trust: Trust::default(),
-            resolver: None,
-        }
-    }
-}
-
 impl ReqwestTransportBuilder {
-    /// The connect timeout (DNS, TCP and the TLS handshake); `None` for none. Default 5 s.
-    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// The whole-call timeout, connecting and the response body included; `None` for none.
-    /// Default 30 s.
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The most response-body bytes read; a larger body fails with
-    /// [`TransportErrorKind::BodyTooLarge`]. Default 1 MiB.
-    pub fn max_body_size(mut self, bytes: u64) -> Self {
-        self.max_body_size = bytes;
-        self
-    }
-
-    /// Allows plain `http://` to loopback hosts (`localhost`, `127.0.0.0/8`, `::1`), for
-    /// emulators and tests. Other plain-HTTP hosts stay refused. Default off.
-    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
-        self.allow_loopback_http = allow;
-        self
-    }
-
-    /// How long an idle pooled connection is kept; `None` to keep it until the server closes
-    /// it. Default 30 s.
-    pub fn pool_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.pool_idle_timeout = timeout;
-        self
-    }
+    limits_setters!();
+    connection_setters!();
 
     /// The proxy to use, or `None` for none. Without this call, the proxy comes from the
     /// environment (see [`ReqwestTransport`]).
     pub fn proxy(mut self, proxy: Option<Proxy>) -> Self {
         self.proxy = ProxySetting::Set(proxy.map(Box::new));
-        self
-    }
-
-    /// Also trusts the root certificates in `pem` (one or more `BEGIN CERTIFICATE` blocks): a
-    /// private CA, or a TLS-inspecting corporate proxy's. Read now; fails
-    /// ([`TransportErrorKind::Config`]) if the PEM holds no certificate or one that does not
-    /// parse. Every timeout stays as set.
-    pub fn add_root_certificates_pem(
-        mut self,
-        pem: impl AsRef<[u8]>,
-    ) -> Result<Self, ReqwestError> {
-        self.trust.add_pem(pem.as_ref()).map_err(ReqwestError)?;
-        Ok(self)
-    }
-
-    /// Also trusts the operating system's root certificates (read now with
-    /// `rustls-native-certs`). Fails ([`TransportErrorKind::Config`]) if the store gives no
-    /// certificate.
-    pub fn add_os_root_certificates(mut self) -> Result<Self, ReqwestError> {
-        self.trust.add_os_store().map_err(ReqwestError)?;
-        Ok(self)
-    }
-
-    /// Whether Mozilla's roots (webpki-roots, compiled in) are trusted. Default on; turn it off
-    /// to trust only the roots added with the methods above.
-    pub fn mozilla_roots(mut self, trust: bool) -> Self {
-        self.trust.mozilla = trust;
         self
     }
 
@@ -321,8 +202,8 @@ impl ReqwestTransportBuilder {
             .redirect(Policy::none())
             .http1_only()
             .tls_backend_preconfigured(tls)
-            .pool_idle_timeout(self.pool_idle_timeout);
-        if let Some(timeout) = self.connect_timeout {
+            .pool_idle_timeout(self.connection.pool_idle_timeout);
+        if let Some(timeout) = self.connection.connect_timeout {
             builder = builder.connect_timeout(timeout);
         }
         if let Some(resolver) = &self.resolver {
@@ -336,37 +217,34 @@ impl ReqwestTransportBuilder {
     }
 
     /// Builds the transport and its client: rustls with ring and the roots set on this
-    /// builder (Mozilla's by default), HTTP/1.1, no redirects.
-    pub fn build(self) -> Result<ReqwestTransport, ReqwestError> {
-        let tls = self.trust.client_config().map_err(ReqwestError)?;
+    /// builder (Mozilla's by default), HTTP/1.1, no redirects. Fails only if reqwest or rustls
+    /// refuse the settings.
+    pub fn build(self) -> Result<ReqwestTransport, TransportError> {
+        let tls = self.connection.trust.client_config()?;
         let proxy = match &self.proxy {
             ProxySetting::Set(proxy) => proxy.as_deref(),
             ProxySetting::FromEnv => None,
         };
-        let client = self
-            .client_builder(tls.clone(), proxy)
-            .build()
-            .map_err(|e| ReqwestError::from_reqwest(e, None))?;
-        let direct = match (&self.proxy, self.allow_loopback_http) {
-            (_, false) => None,
-            (ProxySetting::Set(None), true) => Some(client.clone()),
-            (_, true) => Some(self.direct_client(tls)?),
+        let client = built(self.client_builder(tls.clone(), proxy))?;
+        let direct = match &self.proxy {
+            ProxySetting::Set(None) => client.clone(),
+            _ => self.direct_client(tls)?,
         };
-        Ok(ReqwestTransport {
-            client,
-            direct,
-            allow_loopback_http: self.allow_loopback_http,
-            timeout: self.timeout,
-            max_body_size: self.max_body_size,
-        })
+        Ok(self.over(client, direct))
     }
 
     /// The proxy-less client for plain-HTTP loopback requests.
-    fn direct_client(&self, tls: rustls::ClientConfig) -> Result<Client, ReqwestError> {
-        self.client_builder(tls, None)
-            .no_proxy()
-            .build()
-            .map_err(|e| ReqwestError::from_reqwest(e, None))
+    fn direct_client(&self, tls: rustls::ClientConfig) -> Result<Client, TransportError> {
+        built(self.client_builder(tls, None).no_proxy())
+    }
+
+    fn over(self, client: Client, direct: Client) -> ReqwestTransport {
+        ReqwestTransport {
+            client,
+            direct,
+            limits: self.limits,
+            timeout: self.connection.timeout,
+        }
     }
 
     /// Builds the transport over a client you built, keeping this builder's whole-call
@@ -380,21 +258,18 @@ impl ReqwestTransportBuilder {
     /// header when a redirect leaves the host. Plain-HTTP loopback requests go through a
     /// proxy-less client this builder makes, not yours. Fails only if that one cannot be
     /// built.
-    pub fn build_with_client(self, client: Client) -> Result<ReqwestTransport, ReqwestError> {
-        let direct = if self.allow_loopback_http {
-            let tls = self.trust.client_config().map_err(ReqwestError)?;
-            Some(self.direct_client(tls)?)
-        } else {
-            None
-        };
-        Ok(ReqwestTransport {
-            client,
-            direct,
-            allow_loopback_http: self.allow_loopback_http,
-            timeout: self.timeout,
-            max_body_size: self.max_body_size,
-        })
+    pub fn build_with_client(self, client: Client) -> Result<ReqwestTransport, TransportError> {
+        let tls = self.connection.trust.client_config()?;
+        let direct = self.direct_client(tls)?;
+        Ok(self.over(client, direct))
     }
+}
+
+/// The client a reqwest builder makes, or why it made none.
+fn built(builder: ClientBuilder) -> Result<Client, TransportError> {
+    builder
+        .build()
+        .map_err(|e| reqwest_error(&e).caused_by(e, None))
 }
 
 impl ReqwestTransport {
@@ -402,45 +277,27 @@ impl ReqwestTransport {
         &self,
         client: &Client,
         request: Request<Vec<u8>>,
-        secret: Option<&[u8]>,
-    ) -> Result<Response<Vec<u8>>, ReqwestError> {
+        cap: BodyCap,
+        secret: &Secret,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        let failed = |e: ::reqwest::Error| reqwest_error(&e).caused_by(e, secret.token());
         let asked_for = request.uri().to_string();
-        let request = ::reqwest::Request::try_from(request)
-            .map_err(|e| ReqwestError::from_reqwest(e, secret))?;
-        let mut response = client
-            .execute(request)
-            .await
-            .map_err(|e| ReqwestError::from_reqwest(e, secret))?;
+        let request = ::reqwest::Request::try_from(request).map_err(failed)?;
+        let response = client.execute(request).await.map_err(failed)?;
         if response.url().as_str() != asked_for && !same_url(response.url(), &asked_for) {
-            return Err(ReqwestError::new(
-                TransportErrorKind::RedirectFollowed,
-                TlsStage::Established,
-                "build the client with redirect(Policy::none())",
-                None,
-                None,
-            ));
+            return Err(TransportError::new(TransportErrorKind::RedirectFollowed)
+                .with_detail("build the client with redirect(Policy::none())"));
         }
-        let declared = response.content_length();
-        if declared.is_some_and(|length| length > self.max_body_size) {
-            return Err(ReqwestError::body_too_large(self.max_body_size));
-        }
-        // Sized from the declared length (already within the cap), grown as chunks come else.
-        let mut body = Vec::with_capacity(usize::try_from(declared.unwrap_or(0)).unwrap_or(0));
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| ReqwestError::from_reqwest(e, secret))?
-        {
-            if (body.len() + chunk.len()) as u64 > self.max_body_size {
-                return Err(ReqwestError::body_too_large(self.max_body_size));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let mut out = Response::new(body);
-        *out.status_mut() = response.status();
-        *out.version_mut() = response.version();
-        *out.headers_mut() = std::mem::take(response.headers_mut());
-        Ok(out)
+        let (parts, body) = http::Response::from(response).into_parts();
+        let body = read_body(body, cap).await.map_err(|e| {
+            e.into_error(cap, secret, |e| {
+                match e.downcast_ref::<::reqwest::Error>() {
+                    Some(e) => reqwest_error(e),
+                    None => exchange_error(e),
+                }
+            })
+        })?;
+        Ok(Response::from_parts(parts, body))
     }
 }
 
@@ -451,39 +308,41 @@ fn same_url(got: &::reqwest::Url, asked_for: &str) -> bool {
 }
 
 impl AsyncTransport for ReqwestTransport {
-    type Error = ReqwestError;
+    type Error = TransportError;
 
-    async fn send(&self, mut request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, ReqwestError> {
-        let destination = check_destination(request.uri(), self.allow_loopback_http)
-            .map_err(ReqwestError::refused)?;
+    async fn send(
+        &self,
+        mut request: Request<Vec<u8>>,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        let Admitted {
+            secret,
+            destination,
+            cap,
+        } = self.limits.admit(&request)?;
         set_empty_content_length(&mut request);
-        let client = match (&self.direct, destination) {
-            // Never send a plain-HTTP request (and its key) to a proxy.
-            (Some(direct), Destination::LoopbackHttp) => direct,
-            _ => &self.client,
+        // Never send a plain-HTTP request (and its key) to a proxy.
+        let client = match destination {
+            Destination::LoopbackHttp => &self.direct,
+            Destination::Https => &self.client,
         };
-        let authorization = authorization(request.headers());
-        let call = self.send_and_read(
-            client,
-            request,
-            authorization.as_ref().and_then(bearer_token),
-        );
-        match self.timeout {
-            None => call.await,
-            Some(limit) => match tokio::time::timeout(limit, call).await {
-                Ok(result) => result,
-                Err(_) => Err(ReqwestError::new(
-                    TransportErrorKind::Timeout,
-                    TlsStage::Established,
-                    format!("no full response within {limit:?}"),
-                    None,
-                    None,
-                )),
-            },
-        }
+        within(
+            self.timeout,
+            self.send_and_read(client, request, cap, &secret),
+        )
+        .await
     }
 
-    fn classify(error: &ReqwestError) -> FailureClass {
+    fn classify(error: &TransportError) -> FailureClass {
         error.class()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_build() {
+        assert!(ReqwestTransport::builder().build().is_ok());
     }
 }

@@ -1,86 +1,64 @@
 //! The HTTPS rule every built-in transport checks before it connects.
 
-use std::borrow::Cow;
-use std::net::IpAddr;
-
-use http::Uri;
+use clerk_moderation_core::{LoopbackHttp, is_loopback_host};
+use http::Request;
 use http::uri::Scheme;
 
-/// Whether `host` is a loopback host: `localhost` (any case), an IPv4 address in `127.0.0.0/8`,
-/// or `::1` (bracketed or not). Nothing else, so nothing that needs a DNS lookup to decide.
-///
-/// ```
-/// use clerk_moderation_transports::is_loopback_host;
-///
-/// assert!(is_loopback_host("localhost"));
-/// assert!(is_loopback_host("127.0.0.1"));
-/// assert!(is_loopback_host("127.3.2.1"));
-/// assert!(is_loopback_host("[::1]"));
-/// assert!(!is_loopback_host("localhost.example.com"));
-/// assert!(!is_loopback_host("127.0.0.1.nip.io"));
-/// assert!(!is_loopback_host("0.0.0.0"));
-/// assert!(!is_loopback_host("example.com"));
-/// ```
-pub fn is_loopback_host(host: &str) -> bool {
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    let bare = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
+use crate::error::{Secret, TransportError, TransportErrorKind};
 
 /// Where a request may go.
-#[cfg_attr(not(any(feature = "ureq", feature = "hyper")), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Destination {
     /// `https://`.
     Https,
-    /// `http://` to a loopback host, switched on: never through a proxy.
+    /// `http://` to a loopback host, allowed: never through a proxy.
     LoopbackHttp,
 }
 
-/// Why a destination was refused.
-#[cfg_attr(not(any(feature = "ureq", feature = "hyper")), allow(dead_code))]
-#[derive(Debug)]
-pub(crate) enum Refusal {
-    /// An insecure scheme.
-    Insecure(Cow<'static, str>),
-    /// Not a usable absolute URL.
-    Invalid(Cow<'static, str>),
-}
-
-/// Checks a request's URL against the HTTPS rule, without any I/O.
-#[cfg_attr(not(any(feature = "ureq", feature = "hyper")), allow(dead_code))]
-pub(crate) fn check_destination(
-    uri: &Uri,
+/// Checks a request's URL against the HTTPS rule, without any I/O: `https://` goes; plain
+/// `http://` goes only to a loopback host, and only when the request carries
+/// [`LoopbackHttp`] (its `ApiConfig`'s base URL is that loopback `http://` URL) or the builder
+/// said `allow_loopback_http(true)`. The host is checked here whatever the mark says.
+pub(crate) fn check_destination<B>(
+    request: &Request<B>,
     allow_loopback_http: bool,
-) -> Result<Destination, Refusal> {
+    secret: &Secret,
+) -> Result<Destination, TransportError> {
+    let uri = request.uri();
     let host = match uri.host() {
         Some(host) if !host.is_empty() => host,
-        _ => return Err(Refusal::Invalid("the URL has no host".into())),
+        _ => {
+            return Err(TransportError::new(TransportErrorKind::InvalidRequest)
+                .with_detail("the URL has no host"));
+        }
+    };
+    // The host goes into the message unless it would show the key (a base URL that absurd).
+    let shown = match secret.token() {
+        Some(token) if host.as_bytes().windows(token.len()).any(|w| w == token) => "the host",
+        _ => host,
+    };
+    let insecure = |detail: String| {
+        Err(TransportError::new(TransportErrorKind::InsecureScheme).with_detail(detail))
     };
     match uri.scheme() {
         Some(scheme) if *scheme == Scheme::HTTPS => Ok(Destination::Https),
         Some(scheme) if *scheme == Scheme::HTTP => {
             if !is_loopback_host(host) {
-                Err(Refusal::Insecure(
-                    "plain http:// is refused for a host that is not loopback; use https://".into(),
+                insecure(format!(
+                    "plain http:// to {shown}, which is not a loopback host: use https://"
                 ))
-            } else if !allow_loopback_http {
-                Err(Refusal::Insecure(
-                    "plain http:// to a loopback host needs allow_loopback_http(true)".into(),
-                ))
-            } else {
+            } else if allow_loopback_http || LoopbackHttp::is_marked(request) {
                 Ok(Destination::LoopbackHttp)
+            } else {
+                insecure(format!(
+                    "plain http:// to {shown} goes only for an ApiConfig whose base URL is that \
+                     http:// URL, or with allow_loopback_http(true) on the transport's builder"
+                ))
             }
         }
-        Some(scheme) => Err(Refusal::Insecure(
-            format!("scheme {:?} is not https", scheme.as_str()).into(),
-        )),
-        None => Err(Refusal::Invalid("the URL has no scheme".into())),
+        Some(scheme) => insecure(format!("scheme {:?} is not https", scheme.as_str())),
+        None => Err(TransportError::new(TransportErrorKind::InvalidRequest)
+            .with_detail("the URL has no scheme")),
     }
 }
 
@@ -88,24 +66,39 @@ pub(crate) fn check_destination(
 mod tests {
     use super::*;
 
-    fn check(url: &str, allow: bool) -> Result<Destination, Refusal> {
-        check_destination(&url.parse().unwrap(), allow)
+    /// A request to `url`, carrying the core's mark when `marked` (the mark can only come from
+    /// the core: a request built for a loopback `http://` configuration, its URL then changed).
+    fn check(url: &str, allow: bool, marked: bool) -> Result<Destination, TransportError> {
+        use clerk_moderation_core::{ApiConfig, GetUser, Operation, SecretKey, UserId};
+        let mut request = if marked {
+            let config = ApiConfig::new(SecretKey::new("sk_test_x").unwrap())
+                .with_base_url("http://127.0.0.1:1")
+                .unwrap();
+            let request = GetUser::new(UserId::new("user_1").unwrap())
+                .build_request(&config)
+                .unwrap();
+            assert!(LoopbackHttp::is_marked(&request));
+            request
+        } else {
+            Request::new(Vec::new())
+        };
+        *request.uri_mut() = url.parse().unwrap();
+        check_destination(&request, allow, &Secret::default())
+    }
+
+    fn refused(result: Result<Destination, TransportError>) -> TransportErrorKind {
+        result.unwrap_err().kind()
     }
 
     #[test]
     fn https_is_always_allowed() {
-        assert_eq!(
-            check("https://api.clerk.com/v1", false).unwrap(),
-            Destination::Https
-        );
-        assert_eq!(
-            check("https://127.0.0.1:1/v1", false).unwrap(),
-            Destination::Https
-        );
+        for url in ["https://api.clerk.com/v1", "https://127.0.0.1:1/v1"] {
+            assert_eq!(check(url, false, false).unwrap(), Destination::Https);
+        }
     }
 
     #[test]
-    fn loopback_http_needs_the_opt_in() {
+    fn loopback_http_needs_the_mark_or_the_opt_in() {
         for url in [
             "http://127.0.0.1:8080/v1",
             "http://127.255.0.9/v1",
@@ -113,20 +106,23 @@ mod tests {
             "http://LocalHost/v1",
             "http://[::1]:8080/v1",
         ] {
-            assert!(
-                matches!(check(url, false), Err(Refusal::Insecure(_))),
-                "{url}"
-            );
             assert_eq!(
-                check(url, true).unwrap(),
-                Destination::LoopbackHttp,
+                refused(check(url, false, false)),
+                TransportErrorKind::InsecureScheme,
                 "{url}"
             );
+            for (allow, marked) in [(true, false), (false, true), (true, true)] {
+                assert_eq!(
+                    check(url, allow, marked).unwrap(),
+                    Destination::LoopbackHttp,
+                    "{url}"
+                );
+            }
         }
     }
 
     #[test]
-    fn other_http_is_always_refused() {
+    fn other_http_is_always_refused_mark_or_not() {
         for url in [
             "http://example.com/v1",
             "http://api.clerk.com/v1",
@@ -137,8 +133,9 @@ mod tests {
             "http://10.0.0.1/v1",
             "ftp://127.0.0.1/v1",
         ] {
-            assert!(
-                matches!(check(url, true), Err(Refusal::Insecure(_))),
+            assert_eq!(
+                refused(check(url, true, true)),
+                TransportErrorKind::InsecureScheme,
                 "{url}"
             );
         }
@@ -146,6 +143,22 @@ mod tests {
 
     #[test]
     fn relative_urls_are_invalid() {
-        assert!(matches!(check("/v1/users", true), Err(Refusal::Invalid(_))));
+        assert_eq!(
+            refused(check("/v1/users", true, true)),
+            TransportErrorKind::InvalidRequest
+        );
+    }
+
+    #[test]
+    fn the_refusal_names_the_host_but_never_the_key() {
+        let error = check("http://example.com/v1", false, false).unwrap_err();
+        assert!(error.to_string().contains("example.com"), "{error}");
+        let request = Request::get("http://sk-test-abc.example.com/v1")
+            .header("authorization", "Bearer sk-test-abc")
+            .body(())
+            .unwrap();
+        let secret = Secret::of(request.headers());
+        let error = check_destination(&request, true, &secret).unwrap_err();
+        assert!(!error.to_string().contains("sk-test-abc"), "{error}");
     }
 }

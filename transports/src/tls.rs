@@ -16,8 +16,7 @@ use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
-use crate::TransportErrorKind;
-use crate::error::{BoxError, ErrorRepr};
+use crate::error::{BoxError, TlsFailure, TransportError, TransportErrorKind};
 
 /// The roots a builder will trust.
 #[derive(Clone, Debug)]
@@ -46,7 +45,7 @@ impl Trust {
 
     /// Adds every certificate in `pem`, refusing PEM with none, or with one that is not a
     /// usable root. Nothing is added on error.
-    pub(crate) fn add_pem(&mut self, pem: &[u8]) -> Result<(), ErrorRepr> {
+    pub(crate) fn add_pem(&mut self, pem: &[u8]) -> Result<(), TransportError> {
         let mut certificates = Vec::new();
         for certificate in CertificateDer::pem_slice_iter(pem) {
             let certificate = certificate.map_err(|e| {
@@ -75,7 +74,7 @@ impl Trust {
 
     /// Adds the operating system's trusted roots, read now. Fails only when the store gives no
     /// certificate at all; unreadable entries beside readable ones are skipped, as browsers do.
-    pub(crate) fn add_os_store(&mut self) -> Result<(), ErrorRepr> {
+    pub(crate) fn add_os_store(&mut self) -> Result<(), TransportError> {
         let loaded = rustls_native_certs::load_native_certs();
         if loaded.certs.is_empty() {
             let source = loaded
@@ -95,7 +94,7 @@ impl Trust {
     /// A rustls client configuration (ring, TLS 1.2 and 1.3) trusting these roots; hyper and
     /// reqwest use it as it is.
     #[cfg(any(feature = "hyper", feature = "reqwest"))]
-    pub(crate) fn client_config(&self) -> Result<rustls::ClientConfig, ErrorRepr> {
+    pub(crate) fn client_config(&self) -> Result<rustls::ClientConfig, TransportError> {
         let mut roots = RootCertStore::empty();
         if self.mozilla {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -135,8 +134,71 @@ impl Trust {
     }
 }
 
-fn config_error(detail: &'static str, source: Option<BoxError>) -> ErrorRepr {
-    ErrorRepr::new(TransportErrorKind::Config, detail, source, None)
+fn config_error(detail: &'static str, source: Option<BoxError>) -> TransportError {
+    let error = TransportError::new(TransportErrorKind::Config).with_detail(detail);
+    match source {
+        Some(source) => error.caused_by(source, None),
+        None => error,
+    }
+}
+
+/// A TLS failure of rustls: which way it failed, and whether it can only have happened in a
+/// handshake (so that nothing was written), as opposed to possibly on an established
+/// connection.
+pub(crate) fn tls_error(error: &rustls::Error, established: bool) -> TransportError {
+    let failure = tls_failure(error);
+    let error = TransportError::new(TransportErrorKind::Tls);
+    if established {
+        error.established()
+    } else {
+        error.with_tls_failure(failure)
+    }
+}
+
+/// Which way a rustls error says the handshake failed.
+pub(crate) fn tls_failure(error: &rustls::Error) -> TlsFailure {
+    use rustls::CertificateError as C;
+    use rustls::Error as R;
+    use rustls::InvalidMessage as M;
+    match error {
+        R::InvalidCertificate(C::UnknownIssuer) => TlsFailure::UnknownIssuer,
+        R::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => TlsFailure::Expired,
+        R::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
+            TlsFailure::WrongName
+        }
+        R::InvalidCertificate(_) | R::NoCertificatesPresented | R::UnsupportedNameType => {
+            TlsFailure::BadCertificate
+        }
+        // The first record is not a TLS record: the server spoke something else (HTTP, say).
+        R::InvalidMessage(
+            M::InvalidContentType | M::UnknownProtocolVersion | M::MessageTooLarge,
+        ) => TlsFailure::NotTls,
+        R::InvalidMessage(_)
+        | R::PeerIncompatible(_)
+        | R::PeerMisbehaved(_)
+        | R::AlertReceived(_)
+        | R::InappropriateMessage { .. }
+        | R::InappropriateHandshakeMessage { .. } => TlsFailure::Protocol,
+        _ => TlsFailure::Other,
+    }
+}
+
+/// Whether a rustls error can only come from a handshake: a certificate or a first message
+/// that was refused. Used where nothing else tells when a TLS error happened.
+#[cfg(feature = "ureq")]
+pub(crate) fn only_in_a_handshake(error: &rustls::Error) -> bool {
+    use rustls::Error as R;
+    matches!(
+        error,
+        R::InvalidCertificate(_)
+            | R::NoCertificatesPresented
+            | R::PeerIncompatible(_)
+            | R::UnsupportedNameType
+            | R::InappropriateHandshakeMessage { .. }
+            | R::InvalidMessage(_)
+    )
 }
 
 #[cfg(test)]
@@ -152,7 +214,7 @@ mod tests {
             b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
         ] {
             let error = trust.add_pem(pem).unwrap_err();
-            assert_eq!(error.kind, TransportErrorKind::Config);
+            assert_eq!(error.kind(), TransportErrorKind::Config);
         }
         assert!(trust.is_default());
     }
@@ -163,5 +225,46 @@ mod tests {
         let pem = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         assert!(trust.add_pem(pem).is_err());
         assert!(trust.added.is_empty());
+    }
+
+    #[test]
+    fn a_tls_failure_says_which_way() {
+        use rustls::CertificateError as C;
+        let cases = [
+            (
+                rustls::Error::InvalidCertificate(C::UnknownIssuer),
+                TlsFailure::UnknownIssuer,
+            ),
+            (
+                rustls::Error::InvalidCertificate(C::Expired),
+                TlsFailure::Expired,
+            ),
+            (
+                rustls::Error::InvalidCertificate(C::NotValidForName),
+                TlsFailure::WrongName,
+            ),
+            (
+                rustls::Error::InvalidCertificate(C::Revoked),
+                TlsFailure::BadCertificate,
+            ),
+            (
+                rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType),
+                TlsFailure::NotTls,
+            ),
+            (
+                rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion),
+                TlsFailure::Protocol,
+            ),
+        ];
+        for (error, expected) in cases {
+            let error = tls_error(&error, false);
+            assert_eq!(error.tls_failure(), Some(expected));
+            assert!(!error.may_have_been_sent() && !error.is_transient());
+        }
+        let shown =
+            tls_error(&rustls::Error::InvalidCertificate(C::UnknownIssuer), false).to_string();
+        assert!(shown.contains("unknown issuer"), "{shown}");
+        let later = tls_error(&rustls::Error::DecryptError, true);
+        assert!(later.may_have_been_sent() && later.is_transient());
     }
 }

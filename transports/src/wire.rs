@@ -1,7 +1,7 @@
 //! What every built-in transport does to a request on its way to the wire.
 
 use http::Method;
-#[cfg(any(feature = "hyper", feature = "reqwest"))]
+#[cfg(any(feature = "hyper", feature = "reqwest", feature = "tower"))]
 use http::{Request, header};
 
 /// Whether requests of this method carry a body, so that an empty one is still declared with
@@ -15,7 +15,7 @@ pub(crate) fn carries_body(method: &Method) -> bool {
 /// send it even when it is 0; ureq and Clerk's official SDKs do, and some proxies answer a POST
 /// without it with 411 Length Required. hyper and reqwest leave it out for an empty body (ureq
 /// sends it by itself).
-#[cfg(any(feature = "hyper", feature = "reqwest"))]
+#[cfg(any(feature = "hyper", feature = "reqwest", feature = "tower"))]
 pub(crate) fn set_empty_content_length(request: &mut Request<Vec<u8>>) {
     if carries_body(request.method())
         && request.body().is_empty()
@@ -26,6 +26,25 @@ pub(crate) fn set_empty_content_length(request: &mut Request<Vec<u8>>) {
             header::HeaderValue::from_static("0"),
         );
     }
+}
+
+/// What a failure on an established connection means, for the adapters built on hyper: a TLS
+/// error after the handshake, an answer that is not HTTP, hyper's own timeout, or I/O.
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
+pub(crate) fn exchange_error(
+    error: &(dyn std::error::Error + 'static),
+) -> crate::error::TransportError {
+    use crate::error::{TransportError, TransportErrorKind as K, find_in_chain, io_kind};
+    if let Some(tls) = find_in_chain::<rustls::Error>(error) {
+        return crate::tls::tls_error(tls, true);
+    }
+    let kind = match find_in_chain::<::hyper::Error>(error) {
+        Some(hyper) if hyper.is_parse() || hyper.is_parse_status() => K::Protocol,
+        Some(hyper) if hyper.is_timeout() => K::Timeout,
+        Some(_) => K::Io,
+        None => find_in_chain::<std::io::Error>(error).map_or(K::Other, io_kind),
+    };
+    TransportError::new(kind)
 }
 
 #[cfg(all(test, any(feature = "hyper", feature = "reqwest")))]

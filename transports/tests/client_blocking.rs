@@ -223,6 +223,7 @@ mod over_ureq {
             .allow_loopback_http(true)
             .proxy(None)
             .build()
+            .unwrap()
     }
 
     fn client(server: &TestServer, max_attempts: u32) -> Client<UreqTransport> {
@@ -276,7 +277,7 @@ mod over_ureq {
         let error = client.get_user(&uid("user_1")).unwrap_err();
         assert_eq!(error.attempts(), 2);
         let transport_error = error
-            .transport_error::<clerk_moderation_transports::ureq::UreqError>()
+            .transport_error::<clerk_moderation_transports::TransportError>()
             .unwrap();
         assert!(transport_error.is_connect());
         assert!(!transport_error.may_have_been_sent());

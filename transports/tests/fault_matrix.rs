@@ -1,7 +1,8 @@
 //! The fault matrix: the same faults, on 127.0.0.1, through ureq, hyper and reqwest; every
 //! adapter must report the same kind, the same delivery (not sent / may have been sent / sent)
 //! and the same transience for the same fault. A DNS failure is simulated through each
-//! adapter's resolver seam, never by a real lookup.
+//! adapter's resolver seam (for ureq: an agent of the test's own, with a resolver that fails as
+//! ureq's default one does), never by a real lookup.
 
 #![cfg(all(feature = "ureq", feature = "hyper", feature = "reqwest"))]
 
@@ -15,10 +16,10 @@ use std::time::{Duration, Instant};
 use clerk_moderation_core::{
     AsyncTransport, Delivery, FailureClass, GetUser, Operation, Transport,
 };
-use clerk_moderation_transports::TransportErrorKind;
-use clerk_moderation_transports::hyper::{HyperError, HyperTransport};
-use clerk_moderation_transports::reqwest::{ReqwestError, ReqwestTransport};
-use clerk_moderation_transports::ureq::{UreqError, UreqTransport};
+use clerk_moderation_transports::hyper::HyperTransport;
+use clerk_moderation_transports::reqwest::ReqwestTransport;
+use clerk_moderation_transports::ureq::UreqTransport;
+use clerk_moderation_transports::{TransportError, TransportErrorKind};
 use support::faults::{Fault, FaultServer};
 use support::tls::PrivateCa;
 use support::*;
@@ -65,29 +66,9 @@ impl Default for Setup {
     }
 }
 
-/// The same accessors on each adapter's error, to read them the same way.
-trait AdapterError: std::error::Error + 'static {
-    fn kind(&self) -> TransportErrorKind;
-    fn class(&self) -> FailureClass;
-    fn may_have_been_sent(&self) -> bool;
-    fn is_transient(&self) -> bool;
-}
-
-macro_rules! adapter_error {
-    ($($error:ty),*) => {$(
-        impl AdapterError for $error {
-            fn kind(&self) -> TransportErrorKind { <$error>::kind(self) }
-            fn class(&self) -> FailureClass { <$error>::class(self) }
-            fn may_have_been_sent(&self) -> bool { <$error>::may_have_been_sent(self) }
-            fn is_transient(&self) -> bool { <$error>::is_transient(self) }
-        }
-    )*};
-}
-adapter_error!(UreqError, HyperError, ReqwestError);
-
 /// Reads an error as an outcome, checking on the way that the error's own accessors agree with
 /// what the transport's `classify` says, and that it shows no secret.
-fn outcome<E: AdapterError>(error: &E, classified: FailureClass) -> Outcome {
+fn outcome(error: &TransportError, classified: FailureClass) -> Outcome {
     assert_eq!(error.class(), classified, "{error:?}");
     assert_eq!(
         error.may_have_been_sent(),
@@ -117,7 +98,8 @@ fn request(url: &str) -> http::Request<Vec<u8>> {
         .unwrap()
 }
 
-/// Fails every lookup as ureq's own resolver does when getaddrinfo fails.
+/// Fails every lookup as ureq's own resolver does when getaddrinfo fails: an I/O error with
+/// std's words. (ureq's resolver trait is from its `unversioned` API: only this test uses it.)
 #[derive(Debug)]
 struct UreqNoDns(Arc<AtomicUsize>);
 
@@ -177,20 +159,32 @@ fn via_ureq(setup: &Setup, request: http::Request<Vec<u8>>) -> Outcome {
     if let Some(pem) = &setup.extra_root_pem {
         builder = builder.add_root_certificates_pem(pem).unwrap();
     }
-    if let Some(calls) = &setup.failing_dns {
-        builder = builder.resolver(UreqNoDns(Arc::clone(calls)));
-    }
-    let transport = builder.build();
+    let transport = match &setup.failing_dns {
+        Some(calls) => {
+            let config = ureq::Agent::config_builder()
+                .max_redirects(0)
+                .http_status_as_error(false)
+                .proxy(None)
+                .build();
+            let agent = ureq::Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::default(),
+                UreqNoDns(Arc::clone(calls)),
+            );
+            builder.build_with_agent(agent).unwrap()
+        }
+        None => builder.build().unwrap(),
+    };
     match transport.send(request) {
         Ok(response) => Outcome::Status(response.status().as_u16()),
         Err(e) => outcome(&e, UreqTransport::classify(&e)),
     }
 }
 
-async fn send_async<T: AsyncTransport>(transport: &T, request: http::Request<Vec<u8>>) -> Outcome
-where
-    T::Error: AdapterError,
-{
+async fn send_async<T: AsyncTransport<Error = TransportError>>(
+    transport: &T,
+    request: http::Request<Vec<u8>>,
+) -> Outcome {
     match transport.send(request).await {
         Ok(response) => Outcome::Status(response.status().as_u16()),
         Err(e) => outcome(&e, T::classify(&e)),
@@ -209,7 +203,7 @@ fn via_hyper(setup: &Setup, request: http::Request<Vec<u8>>) -> Outcome {
         .allow_loopback_http(true)
         .connect_timeout(Some(setup.connect_timeout))
         .timeout(Some(setup.timeout))
-        .max_body_size(usize::try_from(setup.max_body_size).unwrap());
+        .max_body_size(setup.max_body_size);
     if let Some(pem) = &setup.extra_root_pem {
         builder = builder.add_root_certificates_pem(pem).unwrap();
     }
@@ -397,7 +391,9 @@ fn garbage_instead_of_http_is_sent_permanent() {
 
 #[test]
 fn a_body_over_the_cap_is_sent_permanent() {
-    let server = FaultServer::start(Fault::Oversized(64 * 1024));
+    // Over the request's own cap (a one-user answer's), which is above the 1 KiB of `Setup`.
+    let cap = clerk_moderation_core::ResponseCap::for_users(1).bytes();
+    let server = FaultServer::start(Fault::Oversized(usize::try_from(cap).unwrap() + 1));
     check(
         Setup::default(),
         || request(&server.url()),

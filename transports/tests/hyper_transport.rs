@@ -7,40 +7,40 @@
 mod support;
 
 use clerk_moderation_core::AsyncTransport;
-use clerk_moderation_transports::hyper::{HyperError, HyperTransport};
+use clerk_moderation_transports::TransportError;
+use clerk_moderation_transports::hyper::HyperTransport;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use support::adapter_cases::{
-    Adapter, BlockOn, Limits, OverUsersClient, Roots, adapter_error, request_to, shared_cases,
+    Adapter, BlockOn, Limits, OverUsersClient, Roots, TrustAdapter, request_to, shared_cases,
 };
 use support::*;
 
 /// How the shared cases build a `HyperTransport`.
 struct Hyper;
 
-adapter_error!(HyperError);
-
 impl Adapter for Hyper {
-    type Error = HyperError;
     type Transport = BlockOn<HyperTransport>;
 
     fn defaults() -> Self::Transport {
-        BlockOn::build(|| HyperTransport::new().unwrap())
+        BlockOn::build(HyperTransport::new)
     }
 
     fn loopback(limits: Limits) -> Self::Transport {
         let mut builder = HyperTransport::builder().allow_loopback_http(true);
         if let Some(bytes) = limits.max_body_size {
-            builder = builder.max_body_size(usize::try_from(bytes).unwrap());
+            builder = builder.max_body_size(bytes);
         }
         if let Some(timeout) = limits.timeout {
             builder = builder.timeout(Some(timeout));
         }
         BlockOn::build(|| builder.build().unwrap())
     }
+}
 
-    fn with_roots(roots: Roots<'_>) -> Result<Self::Transport, HyperError> {
+impl TrustAdapter for Hyper {
+    fn with_roots(roots: Roots<'_>) -> Result<Self::Transport, TransportError> {
         BlockOn::try_build(|| {
             let mut builder = HyperTransport::builder().mozilla_roots(roots.mozilla);
             if roots.os {
@@ -62,13 +62,14 @@ impl OverUsersClient for Hyper {
             let client = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
             HyperTransport::builder()
                 .allow_loopback_http(true)
-                .max_body_size(usize::try_from(max_body_size).unwrap())
+                .max_body_size(max_body_size)
                 .build_with_client(client)
+                .unwrap()
         })
     }
 }
 
-shared_cases!(Hyper);
+shared_cases!(Hyper, trust);
 
 #[test]
 fn a_user_built_client_keeps_the_guarantees() {
@@ -79,7 +80,8 @@ fn a_user_built_client_keeps_the_guarantees() {
 async fn a_user_built_connector_gets_the_builders_defaults() {
     let transport = HyperTransport::builder()
         .allow_loopback_http(true)
-        .build_with_connector(HttpConnector::new());
+        .build_with_connector(HttpConnector::new())
+        .unwrap();
     // 201 bytes: over the cap the shared case sets on a user's client, under the default one.
     let server = TestServer::scripted(vec![Reply::json(200, vec![b'x'; 201])]);
     let response = transport.send(request_to(&server.url())).await.unwrap();

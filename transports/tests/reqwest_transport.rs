@@ -9,24 +9,21 @@ mod support;
 use rustls::pki_types::pem::PemObject;
 
 use clerk_moderation_core::AsyncTransport;
-use clerk_moderation_transports::TransportErrorKind;
-use clerk_moderation_transports::reqwest::{ReqwestError, ReqwestTransport};
+use clerk_moderation_transports::reqwest::ReqwestTransport;
+use clerk_moderation_transports::{TransportError, TransportErrorKind};
 use support::adapter_cases::{
-    Adapter, BlockOn, Limits, Roots, adapter_error, request_to, shared_cases,
+    Adapter, BlockOn, Limits, Roots, TrustAdapter, request_to, shared_cases, without_its_cap,
 };
 use support::*;
 
 /// How the shared cases build a `ReqwestTransport`.
 struct Reqwest;
 
-adapter_error!(ReqwestError);
-
 impl Adapter for Reqwest {
-    type Error = ReqwestError;
     type Transport = BlockOn<ReqwestTransport>;
 
     fn defaults() -> Self::Transport {
-        BlockOn::build(|| ReqwestTransport::new().unwrap())
+        BlockOn::build(ReqwestTransport::new)
     }
 
     fn loopback(limits: Limits) -> Self::Transport {
@@ -39,8 +36,10 @@ impl Adapter for Reqwest {
         }
         BlockOn::build(|| builder.build().unwrap())
     }
+}
 
-    fn with_roots(roots: Roots<'_>) -> Result<Self::Transport, ReqwestError> {
+impl TrustAdapter for Reqwest {
+    fn with_roots(roots: Roots<'_>) -> Result<Self::Transport, TransportError> {
         BlockOn::try_build(|| {
             let mut builder = ReqwestTransport::builder().mozilla_roots(roots.mozilla);
             if roots.os {
@@ -54,7 +53,7 @@ impl Adapter for Reqwest {
     }
 }
 
-shared_cases!(Reqwest);
+shared_cases!(Reqwest, trust);
 
 /// A TLS configuration for clients built in these tests (reqwest is built without a
 /// process-wide crypto provider), trusting the roots in `pem`.
@@ -111,7 +110,7 @@ async fn a_user_built_client_keeps_what_can_be_kept() {
     assert_no_secret(&error);
 
     // The body cap and the scheme rule are the transport's own.
-    let mut elsewhere = request_to(&server.url());
+    let mut elsewhere = without_its_cap(request_to(&server.url()));
     *elsewhere.uri_mut() = format!("{}/elsewhere", server.url()).parse().unwrap();
     let error = transport.send(elsewhere).await.unwrap_err();
     assert!(error.is_body_too_large(), "{error:?}");

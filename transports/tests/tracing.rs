@@ -90,7 +90,8 @@ fn every_record_at_trace_has_the_details_and_never_the_key() {
     let transport = UreqTransport::builder()
         .allow_loopback_http(true)
         .proxy(None)
-        .build();
+        .build()
+        .unwrap();
     let client = Client::new(config(&server.url()), transport).with_retry_policy(fast_retries(3));
 
     tracing::subscriber::with_default(capture.clone(), || {
@@ -139,7 +140,8 @@ fn records_are_under_the_crates_own_target_and_a_429_wait_is_named_as_such() {
     let transport = UreqTransport::builder()
         .allow_loopback_http(true)
         .proxy(None)
-        .build();
+        .build()
+        .unwrap();
     let client = Client::new(config(&server.url()), transport).with_retry_policy(fast_retries(3));
     tracing::subscriber::with_default(capture.clone(), || {
         client.unlock(&uid("user_waited")).unwrap();

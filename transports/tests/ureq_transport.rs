@@ -9,19 +9,17 @@ mod support;
 use std::time::{Duration, Instant};
 
 use clerk_moderation_core::Transport;
-use clerk_moderation_transports::ureq::{UreqError, UreqTransport};
+use clerk_moderation_transports::TransportError;
+use clerk_moderation_transports::ureq::UreqTransport;
 use support::adapter_cases::{
-    Adapter, Blocking, Limits, OverUsersClient, Roots, adapter_error, request_to, shared_cases,
+    Adapter, Blocking, Limits, OverUsersClient, Roots, TrustAdapter, request_to, shared_cases,
 };
 use support::*;
 
 /// How the shared cases build a `UreqTransport`.
 struct Ureq;
 
-adapter_error!(UreqError);
-
 impl Adapter for Ureq {
-    type Error = UreqError;
     type Transport = Blocking<UreqTransport>;
 
     fn defaults() -> Self::Transport {
@@ -38,10 +36,12 @@ impl Adapter for Ureq {
         if let Some(timeout) = limits.timeout {
             builder = builder.timeout(Some(timeout));
         }
-        Blocking(builder.build())
+        Blocking(builder.build().unwrap())
     }
+}
 
-    fn with_roots(roots: Roots<'_>) -> Result<Self::Transport, UreqError> {
+impl TrustAdapter for Ureq {
+    fn with_roots(roots: Roots<'_>) -> Result<Self::Transport, TransportError> {
         let mut builder = UreqTransport::builder().mozilla_roots(roots.mozilla);
         if roots.os {
             builder = builder.add_os_root_certificates()?;
@@ -49,7 +49,7 @@ impl Adapter for Ureq {
         if let Some(pem) = roots.pem {
             builder = builder.add_root_certificates_pem(pem)?;
         }
-        Ok(Blocking(builder.build()))
+        Ok(Blocking(builder.build()?))
     }
 }
 
@@ -66,7 +66,7 @@ impl OverUsersClient for Ureq {
     }
 }
 
-shared_cases!(Ureq);
+shared_cases!(Ureq, trust);
 
 #[test]
 fn a_user_built_agent_keeps_the_guarantees() {

@@ -144,10 +144,7 @@ fn library(settings: &Settings, files: &Files, paced: bool) -> Measured {
     let config = ApiConfig::new(SecretKey::new(&emulator.secret_key).expect("key"))
         .with_base_url(&emulator.base_url)
         .expect("url");
-    let client = Client::new(
-        config,
-        UreqTransport::builder().allow_loopback_http(true).build(),
-    );
+    let client = Client::new(config, UreqTransport::new());
     let mut options = RunOptions::default()
         .with_first_request_alone(true)
         .with_concurrency(settings.concurrency);

@@ -105,10 +105,10 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
     };
     let report = client.run_until(action, ids, options, &mut observer, &stop.interrupt);
     observer.progress.finish();
-    if let Some(journal) = &mut observer.journal {
-        if let Err(error) = journal.sync() {
-            observer.journal_error.get_or_insert(error);
-        }
+    if let Some(journal) = &mut observer.journal
+        && let Err(error) = journal.sync()
+    {
+        observer.journal_error.get_or_insert(error);
     }
 
     // Why the run stopped early, most telling cause first. A stop asked for after the last
@@ -336,13 +336,12 @@ impl RunObserver for &mut Observer<'_> {
         let line = described.to_json_line();
         // The journal first: an outcome is recorded before it is reported. It gets every
         // outcome, `--quiet` or not.
-        if let Some(journal) = &mut self.journal {
-            if self.journal_error.is_none() {
-                if let Err(error) = journal.append(&line) {
-                    self.journal_error = Some(error);
-                    self.stop.interrupt.trigger();
-                }
-            }
+        if let Some(journal) = &mut self.journal
+            && self.journal_error.is_none()
+            && let Err(error) = journal.append(&line)
+        {
+            self.journal_error = Some(error);
+            self.stop.interrupt.trigger();
         }
         if !self.quiet || described.needs_attention(self.dry_run) {
             let text = if self.json {

@@ -51,10 +51,7 @@ pub fn run() -> Result<Exit, Failure> {
     ));
 
     // Through ureq: the blocking client, as the real commands use it.
-    let ureq = Client::new(
-        config.clone(),
-        UreqTransport::builder().allow_loopback_http(true).build(),
-    );
+    let ureq = Client::new(config.clone(), UreqTransport::new());
     let mut banned = Vec::new();
     let pages = UserPages::new(ListUsers::new(UserFilter::new().banned(true)), 500)
         .map_err(|e| failed("list", &e))?;

@@ -8,10 +8,6 @@ use clerk_moderation_transports::ureq::UreqTransport;
 use crate::Failure;
 use crate::output::note;
 
-/// A list page of 500 full users can pass the transports' default 1 MiB cap (a user with a few
-/// addresses and accounts is several KiB): `list` takes up to this much per answer.
-const MAX_LIST_BODY: u64 = 64 * 1024 * 1024;
-
 /// The config from the environment, or a usage error naming the variable at fault (never its
 /// value). A key that is not `sk_…` is refused, and so is plain `http://` unless the host is
 /// loopback (an emulator, a local proxy): here, before anything is sent.
@@ -68,22 +64,10 @@ pub fn banner(config: &ApiConfig) {
     note(format_args!("{instance} at {}", config.base_url()));
 }
 
-/// A blocking client over ureq: HTTPS, or plain HTTP to a loopback host only (the transport
-/// checks it on every send; `config` refused anything else already).
+/// A blocking client over ureq: HTTPS, or plain HTTP to a loopback host only (the config marks
+/// such requests and the transport checks the host itself; `config` refused anything else
+/// already). Each request's body cap is sized for the users it can return, a list page of 500
+/// full users included.
 pub fn client(config: ApiConfig) -> Client<UreqTransport> {
-    Client::new(
-        config,
-        UreqTransport::builder().allow_loopback_http(true).build(),
-    )
-}
-
-/// [`client`] with room for pages of 500 full users.
-pub fn list_client(config: ApiConfig) -> Client<UreqTransport> {
-    Client::new(
-        config,
-        UreqTransport::builder()
-            .allow_loopback_http(true)
-            .max_body_size(MAX_LIST_BODY)
-            .build(),
-    )
+    Client::new(config, UreqTransport::new())
 }

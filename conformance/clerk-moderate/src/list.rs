@@ -25,7 +25,7 @@ pub fn run(args: ListArgs) -> Result<Exit, Failure> {
         first.build_request(&config).map_err(Failure::usage)?;
     }
     environment::banner(&config);
-    let client = environment::list_client(config);
+    let client = environment::client(config);
     let limit = args.limit.unwrap_or(u64::MAX);
     let mut stdout = Stdout::default();
     let mut listed = 0_u64;

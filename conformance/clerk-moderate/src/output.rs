@@ -303,6 +303,21 @@ impl Summary {
     }
 }
 
+/// A failure in full: what happened, each cause under it (a transport's own error, say), and
+/// why the run stopped trying.
+fn with_causes(failure: &Failure) -> String {
+    let mut text = failure.cause.to_string();
+    let mut source = std::error::Error::source(&failure.cause);
+    // Bounded: a cyclic chain must not hang the output.
+    for _ in 0..8 {
+        let Some(cause) = source else { break };
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    format!("{text}; stopped: {}", failure.stop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,19 +388,4 @@ mod tests {
             summary(2)
         );
     }
-}
-
-/// A failure in full: what happened, each cause under it (a transport's own error, say), and
-/// why the run stopped trying.
-fn with_causes(failure: &Failure) -> String {
-    let mut text = failure.cause.to_string();
-    let mut source = std::error::Error::source(&failure.cause);
-    // Bounded: a cyclic chain must not hang the output.
-    for _ in 0..8 {
-        let Some(cause) = source else { break };
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    format!("{text}; stopped: {}", failure.stop)
 }

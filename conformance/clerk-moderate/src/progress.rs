@@ -53,10 +53,10 @@ impl Progress {
 
     /// A request went out.
     pub fn sent(&self, stats: &RunStats) {
-        if let Some(bar) = &self.bar {
-            if !self.stopping {
-                bar.set_message(format!("{} sent", stats.requests));
-            }
+        if let Some(bar) = &self.bar
+            && !self.stopping
+        {
+            bar.set_message(format!("{} sent", stats.requests));
         }
     }
 

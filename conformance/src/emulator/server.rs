@@ -80,10 +80,10 @@ fn send_cut(shared: &Shared, answer: Answer, keep: usize) -> Response<ReplyBody>
 
 fn sent(shared: &Shared, mut answer: Answer) -> Answer {
     shared.count_answer(answer.status());
-    if answer.extensions().get::<WithoutDate>().is_none() {
-        if let Ok(date) = HeaderValue::from_str(&answers::http_date(SystemTime::now())) {
-            answer.headers_mut().insert(DATE, date);
-        }
+    if answer.extensions().get::<WithoutDate>().is_none()
+        && let Ok(date) = HeaderValue::from_str(&answers::http_date(SystemTime::now()))
+    {
+        answer.headers_mut().insert(DATE, date);
     }
     answer
 }

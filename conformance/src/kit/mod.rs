@@ -11,7 +11,7 @@
 //! use clerk_moderation_conformance::kit;
 //! use clerk_moderation_transports::ureq::UreqTransport;
 //!
-//! let transport = UreqTransport::builder().allow_loopback_http(true).build();
+//! let transport = UreqTransport::new();
 //! let report = kit::check_blocking(&transport).expect("the emulator starts");
 //! println!("{report}");
 //! assert!(report.passed(), "{report}");

@@ -74,14 +74,9 @@ pub fn config(emulator: &Emulator, key: &str) -> ApiConfig {
 
 /// Both clients, pointed at `emulator` with `key`.
 pub fn drivers(emulator: &Emulator, key: &str) -> Vec<Box<dyn Driver>> {
-    let ureq = UreqTransport::builder()
-        .allow_loopback_http(true)
-        .proxy(None)
-        .build();
-    let hyper = HyperTransport::builder()
-        .allow_loopback_http(true)
-        .build()
-        .unwrap();
+    // The configs' loopback base URL is what lets them use plain HTTP: no builder switch.
+    let ureq = UreqTransport::builder().proxy(None).build().unwrap();
+    let hyper = HyperTransport::new();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

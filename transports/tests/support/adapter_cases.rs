@@ -8,70 +8,22 @@
 use std::time::{Duration, Instant};
 
 use clerk_moderation_core::{
-    ApiConfig, BanUsers, GetUser, Operation, RetryPolicy, Transport, UnbanUsers, UnlockUser, User,
-    UserId,
+    ApiConfig, BanUsers, GetUser, ListUsers, LoopbackHttp, Operation, ResponseCap, RetryPolicy,
+    Transport, UnbanUsers, UnlockUser, User, UserFilter, UserId,
 };
-use clerk_moderation_transports::{Client, ClientError, TransportErrorKind};
+use clerk_moderation_transports::{
+    Client, ClientError, TlsFailure, TransportError, TransportErrorKind,
+};
 
 use super::tls::PrivateCa;
 use super::*;
 
 type Response = http::Response<Vec<u8>>;
 
-/// What the cases read on an adapter's error: its own accessors, the same names in every
-/// adapter, implemented with [`adapter_error!`].
-pub trait AdapterError: std::error::Error + Send + Sync + 'static {
-    fn kind(&self) -> TransportErrorKind;
-    fn may_have_been_sent(&self) -> bool;
-    fn is_transient(&self) -> bool;
-    fn is_timeout(&self) -> bool;
-    fn is_connect(&self) -> bool;
-    fn is_tls(&self) -> bool;
-    fn is_body_too_large(&self) -> bool;
-    fn is_insecure_scheme(&self) -> bool;
-    fn is_config(&self) -> bool;
-}
-
-/// Implements [`AdapterError`] for an adapter's error type by calling its own methods.
-#[allow(unused_macros)] // Only the adapters' test files use it.
-macro_rules! adapter_error {
-    ($error:ty) => {
-        impl $crate::support::adapter_cases::AdapterError for $error {
-            fn kind(&self) -> clerk_moderation_transports::TransportErrorKind {
-                <$error>::kind(self)
-            }
-            fn may_have_been_sent(&self) -> bool {
-                <$error>::may_have_been_sent(self)
-            }
-            fn is_transient(&self) -> bool {
-                <$error>::is_transient(self)
-            }
-            fn is_timeout(&self) -> bool {
-                <$error>::is_timeout(self)
-            }
-            fn is_connect(&self) -> bool {
-                <$error>::is_connect(self)
-            }
-            fn is_tls(&self) -> bool {
-                <$error>::is_tls(self)
-            }
-            fn is_body_too_large(&self) -> bool {
-                <$error>::is_body_too_large(self)
-            }
-            fn is_insecure_scheme(&self) -> bool {
-                <$error>::is_insecure_scheme(self)
-            }
-            fn is_config(&self) -> bool {
-                <$error>::is_config(self)
-            }
-        }
-    };
-}
-#[allow(unused_imports)] // Only the adapters' test files use it.
-pub(crate) use adapter_error;
-
 /// One `#[test]` per case every adapter shares, each running the case with `$adapter`.
-/// A new shared case is added to the list here, so no adapter can miss it.
+/// A new shared case is added to the list here, so no adapter can miss it. The trust cases
+/// (`trust`) are for the adapters whose builder sets the roots (not the tower transport, whose
+/// service does).
 #[allow(unused_macros)] // Only the adapters' test files use it.
 macro_rules! shared_cases {
     ($adapter:ty) => {
@@ -81,11 +33,20 @@ macro_rules! shared_cases {
             error_statuses_are_surfaced_intact,
             redirects_are_returned_not_followed,
             a_body_over_the_cap_is_a_typed_error,
+            a_page_of_large_users_fits_the_requests_cap,
+            a_runaway_body_over_the_requests_cap_says_which_cap,
             a_stalled_server_times_out,
             a_refused_connection_was_not_sent,
             https_to_a_plain_http_port_is_a_tls_error,
             plain_http_is_refused_before_any_connection,
+            loopback_http_goes_when_the_config_points_there,
             errors_never_show_the_secret,
+        );
+    };
+    ($adapter:ty, trust) => {
+        $crate::support::adapter_cases::shared_cases!($adapter);
+        $crate::support::adapter_cases::shared_cases!(
+            @tests $adapter;
             only_the_added_roots_when_mozillas_are_off,
             the_os_store_adds_to_the_roots_without_trusting_the_private_ca,
         );
@@ -117,23 +78,26 @@ pub struct Roots<'a> {
 
 /// How an adapter builds its transports: the one part each adapter's test file writes.
 pub trait Adapter {
-    type Error: AdapterError;
-    type Transport: Harness<Error = Self::Error>;
+    type Transport: Harness;
 
-    /// The adapter's `new()`: its defaults, loopback HTTP off.
+    /// The adapter's `new()`: its defaults, loopback HTTP only where the request allows it.
     fn defaults() -> Self::Transport;
 
-    /// Its builder with loopback HTTP allowed (and no proxy where it has one), and `limits`.
+    /// Its builder with loopback HTTP allowed for every request (and no proxy where it has
+    /// one), and `limits`.
     fn loopback(limits: Limits) -> Self::Transport;
+}
 
+/// An adapter whose builder sets the trusted roots.
+pub trait TrustAdapter: Adapter {
     /// Its builder trusting `roots`; the error of the step that refused them, if one did.
-    fn with_roots(roots: Roots<'_>) -> Result<Self::Transport, Self::Error>;
+    fn with_roots(roots: Roots<'_>) -> Result<Self::Transport, TransportError>;
 }
 
 /// An adapter that takes a client (an agent) the user built, where it is used for loopback HTTP
 /// too: ureq and hyper (reqwest's loopback HTTP goes through a client of its own).
 pub trait OverUsersClient: Adapter {
-    type OverClient: Harness<Error = Self::Error>;
+    type OverClient: Harness;
 
     /// A transport over a client built the plain way, loopback HTTP allowed, `max_body_size`.
     fn over_users_client(max_body_size: u64) -> Self::OverClient;
@@ -141,10 +105,9 @@ pub trait OverUsersClient: Adapter {
 
 /// A transport seen from a plain thread: one request at a time, and a client over it.
 pub trait Harness: std::fmt::Debug {
-    type Error: AdapterError;
-    type Client: Calls<Error = Self::Error>;
+    type Client: Calls;
 
-    fn send(&self, request: http::Request<Vec<u8>>) -> Result<Response, Self::Error>;
+    fn send(&self, request: http::Request<Vec<u8>>) -> Result<Response, TransportError>;
 
     /// A client over this transport with `config`, never retrying: one attempt per call.
     fn into_client(self, config: ApiConfig) -> Self::Client;
@@ -152,8 +115,6 @@ pub trait Harness: std::fmt::Debug {
 
 /// The client calls the cases make, blocking.
 pub trait Calls {
-    type Error: AdapterError;
-
     fn unlock(&self, user_id: &UserId) -> Result<User, ClientError>;
     fn unban(&self, user_id: &UserId) -> Result<User, ClientError>;
     fn lock(&self, user_id: &UserId) -> Result<User, ClientError>;
@@ -171,13 +132,11 @@ pub struct Blocking<T>(pub T);
 
 impl<T> Harness for Blocking<T>
 where
-    T: Transport + std::fmt::Debug,
-    T::Error: AdapterError,
+    T: Transport<Error = TransportError> + std::fmt::Debug,
 {
-    type Error = T::Error;
     type Client = Client<T>;
 
-    fn send(&self, request: http::Request<Vec<u8>>) -> Result<Response, T::Error> {
+    fn send(&self, request: http::Request<Vec<u8>>) -> Result<Response, TransportError> {
         self.0.send(request)
     }
 
@@ -188,11 +147,8 @@ where
 
 impl<T> Calls for Client<T>
 where
-    T: Transport,
-    T::Error: AdapterError,
+    T: Transport<Error = TransportError>,
 {
-    type Error = T::Error;
-
     fn unlock(&self, user_id: &UserId) -> Result<User, ClientError> {
         Client::unlock(self, user_id)
     }
@@ -227,10 +183,10 @@ mod on_tokio {
     use std::future::Future;
 
     use clerk_moderation_core::{ApiConfig, AsyncTransport, Operation, RetryPolicy, User, UserId};
-    use clerk_moderation_transports::{AsyncClient, ClientError};
+    use clerk_moderation_transports::{AsyncClient, ClientError, TransportError};
     use tokio::runtime::Runtime;
 
-    use super::{AdapterError, Calls, Harness, Response};
+    use super::{Calls, Harness, Response};
 
     /// An async transport on a current-thread tokio runtime of its own, as `#[tokio::test]`
     /// gives a test. Built inside that runtime; dropped before it.
@@ -267,13 +223,11 @@ mod on_tokio {
 
     impl<T> Harness for BlockOn<T>
     where
-        T: AsyncTransport + Sync + std::fmt::Debug,
-        T::Error: AdapterError,
+        T: AsyncTransport<Error = TransportError> + Sync + std::fmt::Debug,
     {
-        type Error = T::Error;
         type Client = BlockOnClient<T>;
 
-        fn send(&self, request: http::Request<Vec<u8>>) -> Result<Response, T::Error> {
+        fn send(&self, request: http::Request<Vec<u8>>) -> Result<Response, TransportError> {
             self.runtime.block_on(self.transport.send(request))
         }
 
@@ -303,11 +257,8 @@ mod on_tokio {
 
     impl<T> Calls for BlockOnClient<T>
     where
-        T: AsyncTransport + Sync,
-        T::Error: AdapterError,
+        T: AsyncTransport<Error = TransportError> + Sync,
     {
-        type Error = T::Error;
-
         fn unlock(&self, user_id: &UserId) -> Result<User, ClientError> {
             self.run(self.client.unlock(user_id))
         }
@@ -450,20 +401,37 @@ pub fn redirects_are_returned_not_followed<A: Adapter>() {
     );
 }
 
-/// Over the cap by a byte is refused; exactly the cap passes; the default cap is 1 MiB.
+/// `request`, as a request the core did not build: without its `ResponseCap`, so that only the
+/// builder's cap applies.
+pub fn without_its_cap(mut request: http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
+    request.extensions_mut().remove::<ResponseCap>();
+    request
+}
+
+/// The builder's cap: over it by a byte is refused, exactly it passes; by default 1 MiB, more
+/// than a one-user answer's own cap.
 pub fn a_body_over_the_cap_is_a_typed_error<A: Adapter>() {
     let server = TestServer::scripted(vec![Reply::json(200, vec![b'x'; 4096])]);
     let transport = A::loopback(Limits {
         max_body_size: Some(1024),
         ..Limits::default()
     });
-    let error = transport.send(request_to(&server.url())).unwrap_err();
+    let error = transport
+        .send(without_its_cap(request_to(&server.url())))
+        .unwrap_err();
     assert!(error.is_body_too_large(), "{error:?}");
     assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
     assert!(error.may_have_been_sent());
+    let shown = error.to_string();
+    assert!(
+        shown.contains("1024 bytes") && shown.contains("max_body_size"),
+        "{shown}"
+    );
     assert_no_secret(&error);
     let server = TestServer::scripted(vec![Reply::json(200, vec![b' '; 1024])]);
-    let response = transport.send(request_to(&server.url())).unwrap();
+    let response = transport
+        .send(without_its_cap(request_to(&server.url())))
+        .unwrap();
     assert_eq!(response.body().len(), 1024);
 
     let server = TestServer::scripted(vec![Reply::json(200, vec![b' '; 1024 * 1024 + 1])]);
@@ -471,6 +439,63 @@ pub fn a_body_over_the_cap_is_a_typed_error<A: Adapter>() {
     assert!(error.is_body_too_large(), "{error:?}");
     let server = TestServer::scripted(vec![Reply::json(200, vec![b' '; 1024 * 1024])]);
     assert!(loopback::<A>().send(request_to(&server.url())).is_ok());
+}
+
+/// A user of about 40 KB (metadata, many addresses): well within Clerk's limits.
+fn large_user_json(id: &str) -> String {
+    let note = "n".repeat(40 * 1024);
+    format!(
+        r#"{{"id":"{id}","object":"user","banned":false,"locked":false,"public_metadata":{{"note":"{note}"}},"created_at":1700000000000}}"#
+    )
+}
+
+/// A page of 100 users of about 40 KB each (4 MB, four times the builder's default cap) passes
+/// through a transport with its defaults: the request allows it.
+pub fn a_page_of_large_users_fits_the_requests_cap<A: Adapter>() {
+    let users: Vec<String> = (0..100)
+        .map(|i| large_user_json(&format!("user_{i}")))
+        .collect();
+    let page = format!("[{}]", users.join(","));
+    assert!(page.len() > 4_000_000);
+    let server = TestServer::scripted(vec![Reply::json(200, page.clone())]);
+    let list = ListUsers::new(UserFilter::new()).with_limit(100).unwrap();
+    let client = A::defaults().into_client(config(&server.url()));
+    let listed = client.execute(&list).unwrap();
+    assert_eq!(listed.len(), 100);
+    assert_eq!(listed[99].id, "user_99");
+}
+
+/// A body over the request's own cap (larger than the builder's) fails, and says which cap it
+/// was: its bytes, the users it was sized for, and how to raise it.
+pub fn a_runaway_body_over_the_requests_cap_says_which_cap<A: Adapter>() {
+    let list = ListUsers::new(UserFilter::new()).with_limit(10).unwrap();
+    let cap = ResponseCap::for_users(10).bytes();
+    let body = vec![b' '; usize::try_from(cap).unwrap() + 1];
+    let server = TestServer::scripted(vec![Reply::json(200, body)]);
+    let transport = A::loopback(Limits {
+        max_body_size: Some(1024),
+        ..Limits::default()
+    });
+    let error = transport
+        .send(list.build_request(&config(&server.url())).unwrap())
+        .unwrap_err();
+    assert!(error.is_body_too_large(), "{error:?}");
+    let shown = error.to_string();
+    assert!(
+        shown.contains(&format!("{cap} bytes"))
+            && shown.contains("10 users")
+            && shown.contains("max_body_size"),
+        "{shown}"
+    );
+    // Exactly the request's cap passes.
+    let server = TestServer::scripted(vec![Reply::json(
+        200,
+        vec![b' '; usize::try_from(cap).unwrap()],
+    )]);
+    let response = transport
+        .send(list.build_request(&config(&server.url())).unwrap())
+        .unwrap();
+    assert_eq!(response.body().len() as u64, cap);
 }
 
 pub fn a_stalled_server_times_out<A: Adapter>() {
@@ -500,38 +525,72 @@ pub fn https_to_a_plain_http_port_is_a_tls_error<A: Adapter>() {
     let url = format!("https://127.0.0.1:{}", server.port());
     let error = loopback::<A>().send(request_to(&url)).unwrap_err();
     assert!(error.is_tls(), "{error:?}");
-    assert!(!error.may_have_been_sent());
+    assert!(!error.may_have_been_sent() && !error.is_transient());
+    assert_eq!(error.tls_failure(), Some(TlsFailure::NotTls), "{error:?}");
+    assert!(
+        error.to_string().contains("did not answer in TLS"),
+        "{error}"
+    );
     assert_no_secret(&error);
     assert!(server.requests().is_empty());
 }
 
 pub fn plain_http_is_refused_before_any_connection<A: Adapter>() {
-    // Not loopback: refused with or without the opt-in, before DNS.
+    // Not loopback: refused with or without the opt-in, mark or not, before DNS. (A marked
+    // request to another host: built for a loopback configuration, its URL then rewritten.)
     for transport in [A::defaults(), loopback::<A>()] {
-        let error = transport
-            .send(request_to("http://example.com"))
-            .unwrap_err();
-        assert!(error.is_insecure_scheme(), "{error:?}");
-        assert!(!error.may_have_been_sent());
-        assert_no_secret(&error);
+        let mut marked = request_to("http://127.0.0.1:1");
+        assert!(LoopbackHttp::is_marked(&marked));
+        *marked.uri_mut() = "http://example.com/v1/users/user_1".parse().unwrap();
+        for request in [request_to("http://example.com"), marked] {
+            let error = transport.send(request).unwrap_err();
+            assert!(error.is_insecure_scheme(), "{error:?}");
+            assert!(!error.may_have_been_sent() && !error.is_transient());
+            assert_no_secret(&error);
+        }
     }
-    // Loopback without the opt-in: refused, and the server sees nothing.
+    // Loopback, but the request does not say its configuration points there (made by hand,
+    // or rewritten): refused without the opt-in, and the server sees nothing.
     let server = TestServer::scripted(vec![Reply::json(200, user_json("user_1"))]);
-    let error = A::defaults().send(request_to(&server.url())).unwrap_err();
+    let error = A::defaults()
+        .send(unmarked(request_to(&server.url())))
+        .unwrap_err();
     assert!(error.is_insecure_scheme(), "{error:?}");
     assert!(!error.may_have_been_sent());
     assert!(server.requests().is_empty());
+    let response = loopback::<A>()
+        .send(unmarked(request_to(&server.url())))
+        .unwrap();
+    assert_eq!(response.status(), 200);
     // `localhost` and `[::1]` count as loopback too (`::1` may not be configured here, so only
     // check that it is not refused as insecure).
     let url = format!("http://localhost:{}", server.port());
-    match loopback::<A>().send(request_to(&url)) {
+    match A::defaults().send(request_to(&url)) {
         Ok(response) => assert_eq!(response.status(), 200),
         Err(e) => assert!(!e.is_insecure_scheme(), "{e:?}"),
     }
     let url = format!("http://[::1]:{}", server.port());
-    if let Err(e) = loopback::<A>().send(request_to(&url)) {
+    if let Err(e) = A::defaults().send(request_to(&url)) {
         assert!(!e.is_insecure_scheme(), "{e:?}");
     }
+}
+
+/// `request` without the core's `LoopbackHttp` mark.
+fn unmarked(mut request: http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
+    request.extensions_mut().remove::<LoopbackHttp>();
+    request
+}
+
+/// The README's first steps: a client over the adapter's `new()` and a configuration whose base
+/// URL is an explicit loopback `http://` URL (an emulator's) works with no builder switch.
+pub fn loopback_http_goes_when_the_config_points_there<A: Adapter>() {
+    let server = TestServer::start(|request, _| echo_users(request, false));
+    let request = request_to(&server.url());
+    assert!(LoopbackHttp::is_marked(&request));
+    let client = A::defaults().into_client(config(&server.url()));
+    assert_eq!(client.unlock(&uid("user_1")).unwrap().id, "user_1");
+    assert_eq!(client.get_user(&uid("user_2")).unwrap().id, "user_2");
+    assert_eq!(server.requests().len(), 2);
 }
 
 pub fn errors_never_show_the_secret<A: Adapter>() {
@@ -550,7 +609,7 @@ pub fn errors_never_show_the_secret<A: Adapter>() {
     assert_eq!(error.attempts(), 1);
     assert!(
         error
-            .transport_error::<A::Error>()
+            .transport_error::<TransportError>()
             .unwrap()
             .is_insecure_scheme()
     );
@@ -560,7 +619,7 @@ pub fn errors_never_show_the_secret<A: Adapter>() {
 /// A PEM whose certificate is not DER.
 const BAD_CERTIFICATE_PEM: &str = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
 
-pub fn only_the_added_roots_when_mozillas_are_off<A: Adapter>() {
+pub fn only_the_added_roots_when_mozillas_are_off<A: TrustAdapter>() {
     let ca = PrivateCa::new();
     let server = ca.serve();
     let transport = A::with_roots(Roots {
@@ -585,7 +644,7 @@ pub fn only_the_added_roots_when_mozillas_are_off<A: Adapter>() {
     }
 }
 
-pub fn the_os_store_adds_to_the_roots_without_trusting_the_private_ca<A: Adapter>() {
+pub fn the_os_store_adds_to_the_roots_without_trusting_the_private_ca<A: TrustAdapter>() {
     let ca = PrivateCa::new();
     let server = ca.serve();
     let mozillas = Roots {
@@ -607,6 +666,12 @@ pub fn the_os_store_adds_to_the_roots_without_trusting_the_private_ca<A: Adapter
     let error = transport.send(request_to(&server.url())).unwrap_err();
     assert!(error.is_tls() && !error.may_have_been_sent(), "{error:?}");
     assert!(!error.is_transient());
+    assert_eq!(
+        error.tls_failure(),
+        Some(TlsFailure::UnknownIssuer),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("unknown issuer"), "{error}");
 }
 
 /// Over a client the user built, the transport's own rules still hold: statuses are returned,
@@ -619,7 +684,9 @@ pub fn a_user_built_client_keeps_the_guarantees<A: OverUsersClient>() {
     ]);
     let response = transport.send(request_to(&server.url())).unwrap();
     assert_eq!(response.status(), 404);
-    let error = transport.send(request_to(&server.url())).unwrap_err();
+    let error = transport
+        .send(without_its_cap(request_to(&server.url())))
+        .unwrap_err();
     assert!(error.is_body_too_large(), "{error:?}");
     let error = transport
         .send(request_to("http://example.com"))
