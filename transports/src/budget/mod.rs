@@ -21,6 +21,7 @@
 //! exceeded for want of a store.
 
 mod file;
+mod hold_off;
 mod memory;
 
 use std::error::Error as StdError;
