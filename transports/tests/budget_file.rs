@@ -5,7 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clerk_moderation_core::{RateLimit, SecretKey};
-use clerk_moderation_transports::budget::{Budget, FileBudget, Take};
+use clerk_moderation_transports::budget::{Budget, FileBudget};
+
+mod budget_support;
+mod support;
+use budget_support::{grants_from_threads, released_and_expired_places_free};
 
 /// Set in a child process: the budget file it takes places in.
 const CHILD_FILE: &str = "BUDGET_FILE_TEST_CHILD";
@@ -51,23 +55,9 @@ fn wall_millis() -> u64 {
 /// Takes places from `budget` on [`THREADS`] threads at once from `start` (wall clock
 /// milliseconds); how many were granted.
 fn take_from_threads(budget: Arc<FileBudget>, start: u64) -> usize {
-    std::thread::sleep(
-        Duration::from_millis(start.saturating_sub(wall_millis())).min(Duration::from_secs(5)),
-    );
-    let lease = Duration::from_secs(600);
-    std::thread::scope(|scope| {
-        let takers: Vec<_> = (0..THREADS)
-            .map(|_| {
-                let budget = budget.clone();
-                scope.spawn(move || {
-                    (0..TAKES)
-                        .filter(|_| matches!(budget.take(LIMIT, lease).unwrap(), Take::Granted(_)))
-                        .count()
-                })
-            })
-            .collect();
-        takers.into_iter().map(|t| t.join().unwrap()).sum()
-    })
+    let wait = Duration::from_millis(start.saturating_sub(wall_millis()));
+    std::thread::sleep(wait.min(Duration::from_secs(5)));
+    grants_from_threads(&[budget], THREADS, TAKES, LIMIT)
 }
 
 /// The child's part of [`processes_and_threads_together_never_get_more_places_than_the_limit`]:
@@ -125,35 +115,7 @@ fn processes_and_threads_together_never_get_more_places_than_the_limit() {
 fn a_released_place_frees_a_window_after_its_release_and_an_expired_lease_frees() {
     let scratch = Scratch::new("release");
     let path = scratch.0.join("window");
-    let (one, two) = (FileBudget::at(&path), FileBudget::at(&path));
-    let limit = RateLimit::new(2, Duration::from_millis(400));
-    let lease = Duration::from_secs(60);
-    let Take::Granted(first) = one.take(limit, lease).unwrap() else {
-        panic!("an empty window has room");
-    };
-    // The second place, leased briefly, as a holder killed mid-request would leave it.
-    let Take::Granted(_) = two.take(limit, Duration::from_millis(300)).unwrap() else {
-        panic!("a second place");
-    };
-    let Take::Wait(wait) = two.take(limit, lease).unwrap() else {
-        panic!("the window is full");
-    };
-    assert!(wait <= Duration::from_millis(300), "{wait:?}");
-    one.release(first, limit.per).unwrap();
-    // The lease runs out; the released place is still held for its window.
-    std::thread::sleep(Duration::from_millis(320));
-    let Take::Granted(_) = FileBudget::at(&path).take(limit, lease).unwrap() else {
-        panic!("the expired lease freed its place");
-    };
-    assert!(matches!(
-        FileBudget::at(&path).take(limit, lease).unwrap(),
-        Take::Wait(_)
-    ));
-    std::thread::sleep(Duration::from_millis(120));
-    assert!(matches!(
-        FileBudget::at(&path).take(limit, lease).unwrap(),
-        Take::Granted(_)
-    ));
+    released_and_expired_places_free(|| Arc::new(FileBudget::at(&path)));
 }
 
 #[test]
