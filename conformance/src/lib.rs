@@ -32,10 +32,13 @@
 //! emulator.shutdown();
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod decoder;
 pub mod emulator;
 pub mod kit;
 #[cfg(feature = "strategies")]
+#[cfg_attr(docsrs, doc(cfg(feature = "strategies")))]
 pub mod strategies;
 
 /// The workspace README's examples, compiled as doctests (this crate sees every other one).

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use clerk_moderation_core::{
-    Action, NotAttemptedReason, Outcome, OutcomeKind, RunStats, User, UserOutcome,
+    Action, Failure, NotAttemptedReason, Outcome, OutcomeKind, RunStats, User, UserOutcome,
 };
 use serde::Serialize;
 
@@ -110,15 +110,18 @@ impl<'a> OutcomeLine<'a> {
                 "no such user".to_owned(),
             ),
             Outcome::NotFound(None) => (
-                Some("left out of Clerk's answer to the bulk request: no such user".to_owned()),
+                Some(
+                    "Clerk's read by id (GET /v1/users?user_id=...) does not list it: no such user"
+                        .to_owned(),
+                ),
                 "no such user".to_owned(),
             ),
             Outcome::Failed(failure) => (
                 Some(match failure.response_error().and_then(clerk_words) {
                     Some(words) => format!("{words}; {}", failure.stop),
-                    None => failure.to_string(),
+                    None => with_causes(failure),
                 }),
-                failure.to_string(),
+                with_causes(failure),
             ),
             // The reason is the same for every such user; the summary says it once.
             Outcome::NotAttempted(reason) => (
@@ -370,4 +373,19 @@ mod tests {
             summary(2)
         );
     }
+}
+
+/// A failure in full: what happened, each cause under it (a transport's own error, say), and
+/// why the run stopped trying.
+fn with_causes(failure: &Failure) -> String {
+    let mut text = failure.cause.to_string();
+    let mut source = std::error::Error::source(&failure.cause);
+    // Bounded: a cyclic chain must not hang the output.
+    for _ in 0..8 {
+        let Some(cause) = source else { break };
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    format!("{text}; stopped: {}", failure.stop)
 }

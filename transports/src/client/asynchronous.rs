@@ -20,7 +20,7 @@ use super::error::ClientError;
 use super::observer::{Interrupt, RunObserver, RunReport};
 use super::timer::Timer;
 use super::{DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, engine_now, random_u64, trace, wall_clock};
-use crate::budget::{self, AsyncBudget, NoPlace, Slot, Take};
+use crate::budget::{AsyncBudget, NoPlace, PlaceStep, PlaceWait, Slot};
 
 /// A future the runtime's timer completes.
 type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -385,9 +385,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
         Ok(answer)
     }
 
-    /// Waits for a place in `budget`, asking again as it says (within a short bound: places
-    /// free as answers come), until the deadline, an interruption, or a store that kept failing
-    /// for [`budget::STORE_RETRY`].
+    /// Waits for a place in `budget` as [`PlaceWait`] decides: until one is granted, the
+    /// deadline passes, the run is interrupted, or the store has kept failing.
     async fn take_place(
         &self,
         budget: &dyn AsyncBudget,
@@ -395,35 +394,19 @@ impl<T: AsyncTransport> AsyncClient<T> {
         deadline: Option<Instant>,
         interrupt: Option<&Interrupt>,
     ) -> Result<Slot, NoPlace> {
-        let mut failing_since = None;
-        let mut failures = 0;
+        let mut wait = PlaceWait::new(limit, deadline);
         loop {
-            let now = engine_now();
             let interrupted = interrupt.is_some_and(Interrupt::is_triggered);
-            if deadline.is_some_and(|d| d <= now) || interrupted {
-                return Err(NoPlace::Deadline);
+            let lease = wait.lease(engine_now(), interrupted)?;
+            let taken = budget.take(limit, lease).await;
+            match wait.after(taken, engine_now()) {
+                PlaceStep::Granted(slot) => return Ok(slot),
+                PlaceStep::Sleep(sleep) => {
+                    let until = engine_now() + sleep.min(INTERRUPT_CHECK);
+                    self.timer.sleep_until(until).await;
+                }
+                PlaceStep::GiveUp(no_place) => return Err(no_place),
             }
-            let until_deadline = deadline.map(|d| d.saturating_duration_since(now));
-            let lease = budget::lease(until_deadline, limit.per);
-            let wait = match budget.take(limit, lease).await {
-                Ok(Take::Granted(slot)) => return Ok(slot),
-                Ok(Take::Wait(wait)) => {
-                    failing_since = None;
-                    budget::ask_again(wait)
-                }
-                Err(error) => {
-                    let since = *failing_since.get_or_insert(now);
-                    if now.saturating_duration_since(since) >= budget::STORE_RETRY {
-                        return Err(NoPlace::Store(error));
-                    }
-                    failures += 1;
-                    budget::store_backoff(failures)
-                }
-            };
-            let wait = until_deadline.map_or(wait, |left| wait.min(left));
-            self.timer
-                .sleep_until(engine_now() + wait.min(INTERRUPT_CHECK))
-                .await;
         }
     }
 }
