@@ -3,11 +3,12 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clerk_moderation_core::{Grant, RateLimit, SecretKey, SharedWindow};
 
+use super::deferred::{Deferred, Release, Releases};
 use super::hold_off::HoldOff;
 use super::{AsyncBudget, Budget, BudgetError, Slot, StoreFuture, Take};
 
@@ -22,11 +23,13 @@ const LOCK_WAIT: Duration = Duration::from_secs(1);
 /// A rate window shared by the processes of one machine through a small file, locked while it
 /// is read and written.
 ///
-/// Every [`take`](Budget::take) and [`release`](Budget::release) opens nothing new: it locks the
-/// file (std's advisory lock: `flock` on Unix, `LockFileEx` on Windows), reads the window,
-/// applies the core's [`SharedWindow`] rule at the wall clock (in milliseconds, rounded down to
-/// take and up to release), writes the window back and unlocks: a few system calls and a
-/// decode of at most a window's places (16 bytes or so each). The clock is the wall clock
+/// A [`take`](Budget::take) opens nothing new: it locks the file (std's advisory lock: `flock`
+/// on Unix, `LockFileEx` on Windows), reads the window, applies the core's [`SharedWindow`] rule
+/// at the wall clock (in milliseconds, rounded down to take and up to release), writes the
+/// window back and unlocks: a few system calls and a decode of at most a window's places (16
+/// bytes or so each). A [`release`](Budget::release) is held back and written with the next
+/// take, or by a thread of the budget's own within 25 ms, or when the budget is dropped: a place
+/// is then held that much longer, never less. The clock is the wall clock
 /// because it is the one clock every process of the machine reads alike; a step backwards only
 /// holds places longer, a step forwards frees them early.
 ///
@@ -58,12 +61,19 @@ const LOCK_WAIT: Duration = Duration::from_secs(1);
 /// ```
 #[derive(Debug)]
 pub struct FileBudget {
+    store: Arc<FileStore>,
+    hold_off: HoldOff,
+    deferred: Arc<Deferred>,
+}
+
+/// The file, shared with the thread that sends held-back releases.
+#[derive(Debug)]
+struct FileStore {
     path: PathBuf,
     /// The open file (opened on first use, and again after an error), and a buffer for its
     /// bytes. The mutex keeps this process's threads apart: the file lock belongs to the open
     /// file, which they share.
     file: Mutex<Opened>,
-    hold_off: HoldOff,
 }
 
 #[derive(Debug, Default)]
@@ -79,9 +89,12 @@ impl FileBudget {
     /// A window kept in the file at `path`; the file and its directory are made on first use.
     pub fn at(path: impl Into<PathBuf>) -> Self {
         Self {
-            path: path.into(),
-            file: Mutex::new(Opened::default()),
+            store: Arc::new(FileStore {
+                path: path.into(),
+                file: Mutex::new(Opened::default()),
+            }),
             hold_off: HoldOff::default(),
+            deferred: Arc::default(),
         }
     }
 
@@ -98,40 +111,79 @@ impl FileBudget {
 
     /// The file.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.store.path
     }
 
     /// Opens the file (making it and its directory if missing) and reads the window once, so
     /// that a file that cannot be used shows before a run rather than as its requests fail.
     pub fn check(&self) -> Result<(), BudgetError> {
-        self.with_window((0, Duration::ZERO), |window| {
-            window.held(now_millis(Round::Down))
-        })
-        .map(|_| ())
+        self.store
+            .with_window((0, Duration::ZERO), |window| {
+                window.held(now_millis(Round::Down))
+            })
+            .map(|_| ())
     }
 
+    /// Takes a place, writing the releases held back in the same locked step.
     fn take_now(&self, limit: RateLimit, lease: Duration) -> Result<Take, BudgetError> {
         if let Some(wait) = self.hold_off.waiting(limit) {
             return Ok(wait);
         }
         let slot = Slot::random();
-        let take = self.with_window((limit.requests, limit.per), |window| {
+        let releases = self.deferred.take_all();
+        let per = releases
+            .iter()
+            .map(|(_, per)| *per)
+            .fold(limit.per, Duration::max);
+        let take = self.store.with_window((limit.requests, per), |window| {
+            apply(window, &releases);
             let now = now_millis(Round::Down);
             match window.take(slot.0, limit, now, lease) {
                 Grant::Taken => Take::Granted(slot),
                 Grant::WaitUntil(at) => Take::Wait(Duration::from_millis(at.saturating_sub(now))),
             }
-        })?;
+        });
+        let take = take.inspect_err(|_| self.deferred.put_back(releases))?;
         self.hold_off.note(take, limit, Instant::now());
         Ok(take)
     }
 
+    /// Holds the release back for the next take (see the module docs).
     fn release_now(&self, slot: Slot, per: Duration) -> Result<(), BudgetError> {
-        self.with_window((0, per), |window| {
-            window.release(slot.0, now_millis(Round::Up), per);
-        })
+        self.deferred.release(&self.store, (slot, per))
     }
+}
 
+impl Drop for FileBudget {
+    fn drop(&mut self) {
+        self.deferred.close_into(self.store.as_ref());
+    }
+}
+
+/// Writes releases into a window, at the store's clock rounded up.
+fn apply(window: &mut SharedWindow, releases: &[Release]) {
+    if releases.is_empty() {
+        return;
+    }
+    let now = now_millis(Round::Up);
+    for (slot, per) in releases {
+        window.release(slot.0, now, *per);
+    }
+}
+
+impl Releases for FileStore {
+    /// Writes releases in one locked step.
+    fn release(&self, releases: &[Release]) -> Result<(), BudgetError> {
+        let per = releases
+            .iter()
+            .map(|(_, per)| *per)
+            .max()
+            .unwrap_or_default();
+        self.with_window((0, per), |window| apply(window, releases))
+    }
+}
+
+impl FileStore {
     /// Runs `change` on the window under the file's lock, and writes the window back; `limit`
     /// is the places and window the caller works with.
     fn with_window<R>(

@@ -12,11 +12,15 @@
 //! Stores: [`MemoryBudget`] for runs in one process; [`FileBudget`] for processes on one machine
 //! (the `clerk-moderate` default); `RedisBudget` (feature `redis`) for a fleet.
 //!
-//! | store | shared by | clock | a call costs |
+//! | store | shared by | clock | a take costs |
 //! | --- | --- | --- | --- |
 //! | [`MemoryBudget`] | the runs of one process | the process's monotonic clock | a mutex |
-//! | [`FileBudget`] | the processes of one machine (one user's state directory) | the wall clock | a file lock, a read and a write of a few KiB |
+//! | [`FileBudget`] | the processes of one machine (one user's state directory) | the wall clock | a file lock, a read and a write of up to 16 KiB |
 //! | `RedisBudget` | every process that reaches one Redis | Redis's `TIME` | one round trip: one Lua script |
+//!
+//! The file and Redis stores hold a release back (25 ms at most) to write it with the next take:
+//! a place held a moment longer costs nothing against the limit, and a busy run then pays one
+//! call per request instead of two.
 //!
 //! The file and Redis stores name a window after the secret key's fingerprint, never the key,
 //! and read their clock rounded down to take a place and rounded up to release one, as
@@ -37,6 +41,7 @@
 //! most a second; Redis has connect and response timeouts, 1 s each by default), so a dead
 //! store stops a run of 16 requests in flight about ten seconds after it died.
 
+mod deferred;
 mod file;
 mod hold_off;
 mod memory;

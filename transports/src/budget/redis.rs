@@ -2,60 +2,68 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use clerk_moderation_core::{RateLimit, SecretKey};
 use redis::{ConnectionAddr, Script};
 
+use super::deferred::{Deferred, Release, Releases};
 use super::hold_off::HoldOff;
 use super::{Budget, BudgetError, Slot, Take};
 
 /// The window's rule, the core's [`SharedWindow`](clerk_moderation_core::SharedWindow) as one
-/// script, so that a decision and its write are one atomic step of Redis:
+/// script, so that a decision and its writes are one atomic step of Redis:
 ///
 /// - the window is a sorted set: each held place is a member (the slot) scored by when it
 ///   frees (milliseconds on Redis's clock, `TIME`, so that every process of a fleet reads the
 ///   same clock);
-/// - `take` forgets the places freed by now (the clock rounded down), grants a place held for
+/// - releases (any number, held back by the caller) hold each slot's place a window from now
+///   (the clock rounded up), adding it again if its lease ran out;
+/// - a take forgets the places freed by now (the clock rounded down), grants a place held for
 ///   the lease if fewer than the limit are held, else answers when the place that must free
 ///   first frees;
-/// - `release` holds the slot's place a window from now (the clock rounded up), adding it again
-///   if its lease ran out;
 /// - the key expires when its last place frees, so nothing lingers.
 ///
-/// `KEYS[1]`: the window. `ARGV`: `take`, slot, limit, lease in ms; or `release`, slot, window
-/// in ms. Answers `{1, 0}` (granted or released) or `{0, wait in ms}`.
+/// `KEYS[1]`: the window. `ARGV`: the count of releases, then a slot and a window in ms for
+/// each, then optionally `take`, a slot, the limit and the lease in ms. Answers `{1, 0}`
+/// (granted, or released only) or `{0, wait in ms}`.
 const SCRIPT: &str = r"
 if redis.replicate_commands then pcall(redis.replicate_commands) end
-local key, slot = KEYS[1], ARGV[2]
+local key = KEYS[1]
 local time = redis.call('TIME')
 local seconds, micros = tonumber(time[1]), tonumber(time[2])
 local function expire_with_last_place()
   local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
   if last[2] then redis.call('PEXPIREAT', key, last[2]) end
 end
-if ARGV[1] == 'take' then
-  local now = seconds * 1000 + math.floor(micros / 1000)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%d', now))
-  local held = redis.call('ZCARD', key)
-  local limit = tonumber(ARGV[3])
-  if held < limit then
-    local until_ms = string.format('%d', now + tonumber(ARGV[4]))
-    -- NX: a slot name already held (a one in 2^64 draw) must not shorten that place.
-    if redis.call('ZADD', key, 'NX', until_ms, slot) == 0 then return {0, 0} end
-    expire_with_last_place()
-    return {1, 0}
-  end
-  local first = redis.call('ZRANGE', key, held - limit, held - limit, 'WITHSCORES')
-  return {0, tonumber(first[2]) - now}
-elseif ARGV[1] == 'release' then
+local releases = tonumber(ARGV[1])
+if releases > 0 then
   local now = seconds * 1000 + math.ceil(micros / 1000)
-  redis.call('ZADD', key, string.format('%d', now + tonumber(ARGV[3])), slot)
+  for i = 0, releases - 1 do
+    local until_ms = string.format('%d', now + tonumber(ARGV[3 + 2 * i]))
+    redis.call('ZADD', key, until_ms, ARGV[2 + 2 * i])
+  end
+end
+local at = 2 + 2 * releases
+if ARGV[at] ~= 'take' then
   expire_with_last_place()
   return {1, 0}
 end
-return redis.error_reply('clerk-moderation budget: unknown operation')
+local slot, limit, lease = ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+local now = seconds * 1000 + math.floor(micros / 1000)
+redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%d', now))
+local held = redis.call('ZCARD', key)
+local answer = {1, 0}
+if held >= limit then
+  local first = redis.call('ZRANGE', key, held - limit, held - limit, 'WITHSCORES')
+  answer = {0, tonumber(first[2]) - now}
+elseif redis.call('ZADD', key, 'NX', string.format('%d', now + lease), slot) == 0 then
+  -- NX: a slot name already held (a one in 2^64 draw) must not shorten that place.
+  answer = {0, 0}
+end
+if held > 0 or answer[1] == 1 then expire_with_last_place() end
+return answer
 ";
 
 /// The most idle connections a `RedisBudget` keeps for blocking callers.
@@ -64,13 +72,16 @@ const IDLE_CONNECTIONS: usize = 32;
 /// A rate window shared by every process that reaches one Redis, for a fleet of servers (and
 /// operators' runs) using one Clerk instance.
 ///
-/// Each [`take`](Budget::take) and [`release`](Budget::release) is one round trip: one atomic
-/// Lua script (`EVALSHA`, loaded again if Redis lost it) that keeps the core's
+/// A [`take`](Budget::take) is one round trip: one atomic Lua script (`EVALSHA`, loaded again
+/// if Redis lost it) that writes the releases held back since the last one and keeps the core's
 /// [`SharedWindow`](clerk_moderation_core::SharedWindow) rule on a sorted set, with Redis's own
 /// `TIME` as the clock. The key is `clerk-moderation:budget:<fingerprint>`, named by the
 /// secret key's [fingerprint](SecretKey::fingerprint), never the key; it expires when its last
 /// place frees. Requests of this process that a wait would only answer with the same wait do
-/// not ask Redis again within it (see the module docs).
+/// not ask Redis again within it (see the module docs). A [`release`](Budget::release) is held
+/// back to go with the next take, or sent by a thread of the budget's own within 25 ms, or when
+/// the budget is dropped: a place is then held that much longer, never less, and a busy run
+/// makes one round trip per request instead of two.
 ///
 /// Blocking callers ([`Budget`]) each use a connection of a small pool; async callers
 /// ([`AsyncBudget`](super::AsyncBudget), with the `tokio` feature) share one multiplexed
@@ -105,35 +116,40 @@ const IDLE_CONNECTIONS: usize = 32;
 /// # Ok::<(), clerk_moderation_transports::budget::BudgetError>(())
 /// ```
 pub struct RedisBudget {
-    client: redis::Client,
-    key: String,
-    store: String,
-    password: Option<String>,
-    connect_timeout: Duration,
-    response_timeout: Duration,
-    script: Script,
-    idle: Mutex<Vec<redis::Connection>>,
+    store: Arc<RedisStore>,
     #[cfg(feature = "tokio")]
     shared: Mutex<Option<redis::aio::MultiplexedConnection>>,
     hold_off: HoldOff,
+    deferred: Arc<Deferred>,
+}
+
+/// The connections and the script, shared with the thread that sends held-back releases.
+struct RedisStore {
+    client: redis::Client,
+    key: String,
+    name: String,
+    password: Option<String>,
+    /// Connect and response timeouts.
+    timeouts: Mutex<(Duration, Duration)>,
+    script: Script,
+    idle: Mutex<Vec<redis::Connection>>,
     round_trips: AtomicU64,
 }
 
 impl fmt::Debug for RedisBudget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisBudget")
-            .field("store", &self.store)
-            .field("key", &self.key)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("response_timeout", &self.response_timeout)
+            .field("store", &self.store.name)
+            .field("key", &self.store.key)
+            .field("timeouts", &self.store.timeouts())
             .finish_non_exhaustive()
     }
 }
 
-/// One operation of the script, and its arguments.
-enum Op {
-    Take { slot: Slot, limit: u32, lease: u64 },
-    Release { slot: Slot, per: u64 },
+/// One call of the script: releases held back, and maybe a take.
+struct Op {
+    releases: Vec<Release>,
+    take: Option<(Slot, u32, u64)>,
 }
 
 impl RedisBudget {
@@ -155,79 +171,140 @@ impl RedisBudget {
         })?;
         let info = client.get_connection_info();
         let db = info.redis_settings().db();
-        let store = match info.addr() {
+        let name = match info.addr() {
             ConnectionAddr::Tcp(host, port) => format!("redis://{host}:{port}/{db}"),
             ConnectionAddr::Unix(path) => format!("redis+unix://{}?db={db}", path.display()),
             _ => format!("redis at {}/{db}", host_of(url)),
         };
-        Ok(Self {
+        let store = RedisStore {
             password: info.redis_settings().password().map(str::to_owned),
             client,
             key: format!("clerk-moderation:budget:{}", key.fingerprint()),
-            store,
-            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
-            response_timeout: Self::DEFAULT_RESPONSE_TIMEOUT,
+            name,
+            timeouts: Mutex::new((
+                Self::DEFAULT_CONNECT_TIMEOUT,
+                Self::DEFAULT_RESPONSE_TIMEOUT,
+            )),
             script: Script::new(SCRIPT),
             idle: Mutex::new(Vec::new()),
+            round_trips: AtomicU64::new(0),
+        };
+        Ok(Self {
+            store: Arc::new(store),
             #[cfg(feature = "tokio")]
             shared: Mutex::new(None),
             hold_off: HoldOff::default(),
-            round_trips: AtomicU64::new(0),
+            deferred: Arc::default(),
         })
     }
 
-    /// Bounds connecting and each answer (zero means the default).
-    pub fn with_timeouts(mut self, connect: Duration, response: Duration) -> Self {
+    /// Bounds connecting and each answer (zero means the default), for the connections made
+    /// from now on.
+    pub fn with_timeouts(self, connect: Duration, response: Duration) -> Self {
         let or_default = |given: Duration, default| if given.is_zero() { default } else { given };
-        self.connect_timeout = or_default(connect, Self::DEFAULT_CONNECT_TIMEOUT);
-        self.response_timeout = or_default(response, Self::DEFAULT_RESPONSE_TIMEOUT);
+        *self
+            .store
+            .timeouts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = (
+            or_default(connect, Self::DEFAULT_CONNECT_TIMEOUT),
+            or_default(response, Self::DEFAULT_RESPONSE_TIMEOUT),
+        );
         self
     }
 
     /// The Redis key of the window: `clerk-moderation:budget:<fingerprint>`.
     pub fn key(&self) -> &str {
-        &self.key
+        &self.store.key
     }
 
     /// The store, as errors name it: `redis://host:port/db`, without user or password.
     pub fn store(&self) -> &str {
-        &self.store
+        &self.store.name
     }
 
     /// Script calls made so far (each one round trip, a reload of the script aside).
     pub fn round_trips(&self) -> u64 {
-        self.round_trips.load(Ordering::Relaxed)
+        self.store.round_trips.load(Ordering::Relaxed)
     }
 
     /// Connects and loads the script: whether Redis can be reached, accepts the credentials and
     /// runs scripts, before a run depends on it.
     pub fn check(&self) -> Result<(), BudgetError> {
-        let mut connection = self.connection()?;
-        self.script
+        let mut connection = self.store.connection()?;
+        self.store
+            .script
             .prepare_invoke()
             .load(&mut connection)
-            .map_err(|e| self.error("load the script", &e))?;
-        self.give_back(connection);
+            .map_err(|e| self.store.error("load the script", &e))?;
+        self.store.give_back(connection);
         Ok(())
     }
 
     fn take_now(&self, limit: RateLimit, lease: Duration) -> Result<Take, BudgetError> {
-        match self.prepare_take(limit, lease) {
-            Err(wait) => Ok(wait),
-            Ok(op) => Ok(self.decide(&op, limit, self.call(&op)?)),
-        }
+        let op = match self.prepare_take(limit, lease) {
+            Err(wait) => return Ok(wait),
+            Ok(op) => op,
+        };
+        let answer = self.store.call(&op);
+        self.decide(op, limit, answer)
     }
 
-    /// The script call a take makes, or the wait this process already knows of.
+    /// The script call a take makes (with the releases held back), or the wait this process
+    /// already knows of.
     fn prepare_take(&self, limit: RateLimit, lease: Duration) -> Result<Op, Take> {
         if let Some(wait) = self.hold_off.waiting(limit) {
             return Err(wait);
         }
-        Ok(Op::Take {
-            slot: Slot::random(),
-            limit: limit.requests,
-            lease: millis(lease),
+        Ok(Op {
+            releases: self.deferred.take_all(),
+            take: Some((Slot::random(), limit.requests, millis(lease))),
         })
+    }
+
+    /// What the script's answer to a take means (noted for the other requests of the
+    /// process); a failed call keeps its releases for the next.
+    fn decide(
+        &self,
+        op: Op,
+        limit: RateLimit,
+        answer: Result<(i64, i64), BudgetError>,
+    ) -> Result<Take, BudgetError> {
+        let (granted, wait) = answer.inspect_err(|_| self.deferred.put_back(op.releases))?;
+        let take = match op.take {
+            Some((slot, ..)) if granted == 1 => Take::Granted(slot),
+            _ => Take::Wait(Duration::from_millis(u64::try_from(wait).unwrap_or(0))),
+        };
+        self.hold_off.note(take, limit, Instant::now());
+        Ok(take)
+    }
+
+    /// Holds the release back for the next take (see the module docs).
+    fn release_now(&self, slot: Slot, per: Duration) -> Result<(), BudgetError> {
+        self.deferred.release(&self.store, (slot, per))
+    }
+}
+
+impl Drop for RedisBudget {
+    fn drop(&mut self) {
+        self.deferred.close_into(self.store.as_ref());
+    }
+}
+
+impl Releases for RedisStore {
+    /// Sends releases alone.
+    fn release(&self, releases: &[Release]) -> Result<(), BudgetError> {
+        let op = Op {
+            releases: releases.to_vec(),
+            take: None,
+        };
+        self.call(&op).map(|_| ())
+    }
+}
+
+impl RedisStore {
+    fn timeouts(&self) -> (Duration, Duration) {
+        *self.timeouts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// One script call over a pooled blocking connection.
@@ -244,23 +321,14 @@ impl RedisBudget {
 
     fn invocation(&self, op: &Op) -> redis::ScriptInvocation<'_> {
         let mut invocation = self.script.key(&self.key);
-        match *op {
-            Op::Take { slot, limit, lease } => {
-                invocation.arg("take").arg(slot.0).arg(limit).arg(lease)
-            }
-            Op::Release { slot, per } => invocation.arg("release").arg(slot.0).arg(per),
-        };
+        invocation.arg(op.releases.len());
+        for (slot, per) in &op.releases {
+            invocation.arg(slot.0).arg(millis(*per));
+        }
+        if let Some((slot, limit, lease)) = op.take {
+            invocation.arg("take").arg(slot.0).arg(limit).arg(lease);
+        }
         invocation
-    }
-
-    /// What the script's answer to a take means (noted for the other requests of the process).
-    fn decide(&self, op: &Op, limit: RateLimit, (granted, wait): (i64, i64)) -> Take {
-        let take = match op {
-            Op::Take { slot, .. } if granted == 1 => Take::Granted(*slot),
-            _ => Take::Wait(Duration::from_millis(u64::try_from(wait).unwrap_or(0))),
-        };
-        self.hold_off.note(take, limit, Instant::now());
-        take
     }
 
     /// An idle connection, or a new one with the timeouts set.
@@ -273,13 +341,14 @@ impl RedisBudget {
         if let Some(connection) = idle {
             return Ok(connection);
         }
+        let (connect, response) = self.timeouts();
         let connection = self
             .client
-            .get_connection_with_timeout(self.connect_timeout)
+            .get_connection_with_timeout(connect)
             .map_err(|e| self.error("connect", &e))?;
         connection
-            .set_read_timeout(Some(self.response_timeout))
-            .and_then(|()| connection.set_write_timeout(Some(self.response_timeout)))
+            .set_read_timeout(Some(response))
+            .and_then(|()| connection.set_write_timeout(Some(response)))
             .map_err(|e| self.error("connect", &e))?;
         Ok(connection)
     }
@@ -295,7 +364,7 @@ impl RedisBudget {
 
     fn error(&self, what: &'static str, error: &redis::RedisError) -> BudgetError {
         BudgetError::new(
-            self.store.clone(),
+            self.name.clone(),
             what,
             Scrubbed::new(error, self.password.as_deref()),
         )
@@ -303,17 +372,11 @@ impl RedisBudget {
 }
 
 impl Op {
-    fn release(slot: Slot, per: Duration) -> Self {
-        Self::Release {
-            slot,
-            per: millis(per),
-        }
-    }
-
     fn what(&self) -> &'static str {
-        match self {
-            Self::Take { .. } => "take a place",
-            Self::Release { .. } => "release a place",
+        if self.take.is_some() {
+            "take a place"
+        } else {
+            "release places"
         }
     }
 }
@@ -324,7 +387,7 @@ impl Budget for RedisBudget {
     }
 
     fn release(&self, slot: Slot, per: Duration) -> Result<(), BudgetError> {
-        self.call(&Op::release(slot, per)).map(|_| ())
+        self.release_now(slot, per)
     }
 }
 
@@ -351,42 +414,53 @@ mod asynchronous {
             if let Some(connection) = existing {
                 return Ok(connection);
             }
+            let (connect, response) = self.store.timeouts();
             let config = redis::AsyncConnectionConfig::new()
-                .set_connection_timeout(Some(self.connect_timeout))
-                .set_response_timeout(Some(self.response_timeout));
+                .set_connection_timeout(Some(connect))
+                .set_response_timeout(Some(response));
             let connection = self
+                .store
                 .client
                 .get_multiplexed_async_connection_with_config(&config)
                 .await
-                .map_err(|e| self.error("connect", &e))?;
+                .map_err(|e| self.store.error("connect", &e))?;
             *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = Some(connection.clone());
             Ok(connection)
         }
 
         async fn call_async(&self, op: &Op) -> Result<(i64, i64), BudgetError> {
             let mut connection = self.shared().await?;
-            self.round_trips.fetch_add(1, Ordering::Relaxed);
-            let answer = self.invocation(op).invoke_async(&mut connection).await;
+            self.store.round_trips.fetch_add(1, Ordering::Relaxed);
+            let answer = self
+                .store
+                .invocation(op)
+                .invoke_async(&mut connection)
+                .await;
             answer.map_err(|e| {
                 // The next call connects anew.
                 *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = None;
-                self.error(op.what(), &e)
+                self.store.error(op.what(), &e)
             })
         }
     }
 
+    /// The same rule and held-back releases as the blocking calls; the releases held back
+    /// longer than a moment are sent by the store's thread, over a blocking connection.
     impl AsyncBudget for RedisBudget {
         fn take(&self, limit: RateLimit, lease: Duration) -> StoreFuture<'_, Take> {
             Box::pin(async move {
-                match self.prepare_take(limit, lease) {
-                    Err(wait) => Ok(wait),
-                    Ok(op) => Ok(self.decide(&op, limit, self.call_async(&op).await?)),
-                }
+                let op = match self.prepare_take(limit, lease) {
+                    Err(wait) => return Ok(wait),
+                    Ok(op) => op,
+                };
+                let answer = self.call_async(&op).await;
+                self.decide(op, limit, answer)
             })
         }
 
         fn release(&self, slot: Slot, per: Duration) -> StoreFuture<'_, ()> {
-            Box::pin(async move { self.call_async(&Op::release(slot, per)).await.map(|_| ()) })
+            let released = self.release_now(slot, per);
+            Box::pin(async move { released })
         }
     }
 }

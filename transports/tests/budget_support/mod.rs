@@ -177,8 +177,10 @@ pub fn released_and_expired_places_free(store: impl Fn() -> Arc<dyn Budget>) {
     let Take::Wait(wait) = store().take(limit, lease).unwrap() else {
         panic!("the released place is held a window after its release");
     };
-    assert!(wait <= Duration::from_millis(100), "{wait:?}");
-    std::thread::sleep(Duration::from_millis(120));
+    // A window after the release reached the store: at once, or a moment later when the
+    // store held it back to send with a later call (25 ms at most).
+    assert!(wait <= Duration::from_millis(130), "{wait:?}");
+    std::thread::sleep(Duration::from_millis(150));
     assert!(matches!(
         store().take(limit, lease).unwrap(),
         Take::Granted(_)
