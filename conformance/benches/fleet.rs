@@ -26,9 +26,13 @@
 //! process's CPU per request less that of the run without a budget, taken within each round;
 //! Redis's own CPU per request is apart.
 //!
+//! **calls**: the stores alone: a take and a release after another on one thread, as fast as
+//! the store answers, a window of 1000 places: the CPU (and wall time) a request costs in the
+//! store's calls themselves, without a client's waiting around them.
+//!
 //! Settings (environment variables, defaults in brackets): `FLEET_USERS` [10000 users per
-//! participant], `FLEET_ROUNDS` [2], `FLEET_LATENCY_MS` [20], `FLEET_PHASES` [fleet,cost],
-//! `COST_REQUESTS` [5000].
+//! participant], `FLEET_ROUNDS` [2], `FLEET_LATENCY_MS` [20], `FLEET_PHASES`
+//! [fleet,cost,calls], `COST_REQUESTS` [5000; the calls phase makes four times as many].
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -38,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use clerk_moderation_core::{Action, ApiConfig, Outcome, RateLimit, RunOptions, SecretKey, UserId};
 use clerk_moderation_transports::Client;
-use clerk_moderation_transports::budget::{Budget, FileBudget, RedisBudget};
+use clerk_moderation_transports::budget::{Budget, FileBudget, RedisBudget, Take};
 use clerk_moderation_transports::ureq::UreqTransport;
 
 #[path = "support/redis_server.rs"]
@@ -71,7 +75,7 @@ impl Settings {
             rounds: env_number("FLEET_ROUNDS", if full { 2 } else { 1 }).max(1),
             latency_ms: env_number("FLEET_LATENCY_MS", 20) as u64,
             phases: std::env::var("FLEET_PHASES")
-                .unwrap_or_else(|_| "fleet,cost".to_owned())
+                .unwrap_or_else(|_| "fleet,cost,calls".to_owned())
                 .split(',')
                 .map(|s| s.trim().to_owned())
                 .filter(|s| !s.is_empty())
@@ -583,6 +587,66 @@ fn cost_phase(settings: &Settings) {
     }
 }
 
+/// User plus system CPU seconds of this process so far.
+fn own_cpu() -> f64 {
+    proc_cpu_secs("self").expect("/proc/self/stat")
+}
+
+/// The stores' own cost: take and release, one after the other on one thread, as fast as the
+/// store answers (a window of 1000 places, each held 50 ms after its release), for Redis and
+/// the file: CPU and wall time per request (one take and one release).
+fn calls_phase(settings: &Settings) {
+    let requests = settings.cost_requests * 4;
+    println!(
+        "calls: {requests} takes and releases in a row on one thread, a window of 1000 places"
+    );
+    let redis = RedisServer::start();
+    let scratch = Scratch::new("calls");
+    let key = SecretKey::new("sk_live_fleet_bench").expect("a key");
+    let limit = RateLimit::new(1000, Duration::from_secs(1));
+    let (lease, per) = (Duration::from_secs(60), Duration::from_millis(50));
+    let redis_budget = RedisBudget::for_instance(&redis.url(), &key).expect("a Redis URL");
+    let stores: [(&str, Box<dyn Budget>); 2] = [
+        ("redis", Box::new(redis_budget)),
+        ("file", Box::new(FileBudget::for_instance(&scratch.0, &key))),
+    ];
+    for (name, store) in stores {
+        let (cpu, redis_cpu, started) = (
+            own_cpu(),
+            proc_cpu_secs(&redis.pid()).unwrap_or(0.0),
+            Instant::now(),
+        );
+        let (mut granted, mut waits) = (0, 0);
+        while granted < requests {
+            match store.take(limit, lease).expect("the store answers") {
+                Take::Granted(slot) => {
+                    store.release(slot, per).expect("the store answers");
+                    granted += 1;
+                }
+                Take::Wait(wait) => {
+                    waits += 1;
+                    std::thread::sleep(wait.min(Duration::from_millis(5)));
+                }
+            }
+        }
+        let cpu = own_cpu() - cpu;
+        let redis_cpu = proc_cpu_secs(&redis.pid()).unwrap_or(0.0) - redis_cpu;
+        println!(
+            "  {name:>5}: {:.1} µs CPU and {:.1} µs wall per request, {waits} waits{}",
+            cpu * 1e6 / requests as f64,
+            started.elapsed().as_secs_f64() * 1e6 / requests as f64,
+            if name == "redis" {
+                format!(
+                    ", Redis {:.1} µs CPU per request",
+                    redis_cpu * 1e6 / requests as f64
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
 fn main() {
     if std::env::var_os(CHILD).is_some() {
         return library_child();
@@ -594,7 +658,8 @@ fn main() {
         match phase.as_str() {
             "fleet" => fleet_phase(&settings),
             "cost" => cost_phase(&settings),
-            other => panic!("FLEET_PHASES: unknown phase {other:?} (fleet, cost)"),
+            "calls" => calls_phase(&settings),
+            other => panic!("FLEET_PHASES: unknown phase {other:?} (fleet, cost, calls)"),
         }
     }
 }
