@@ -43,13 +43,34 @@ pub fn emulator_binary() -> PathBuf {
     BINARY
         .get_or_init(|| match option_env!("CARGO_BIN_EXE_clerk-emulator") {
             Some(path) => PathBuf::from(path),
-            None => build_emulator(),
+            // Without the proptest strategies: the binary does not need them, and the library
+            // is then the one `clerk-moderate` already built.
+            None => build_beside_bench(&[
+                "-p",
+                "clerk-moderation-conformance",
+                "--no-default-features",
+                "--bin",
+                "clerk-emulator",
+            ]),
         })
         .clone()
 }
 
-/// Has cargo build `clerk-emulator` beside the running bench, and returns its path.
-fn build_emulator() -> PathBuf {
+/// The `clerk-moderate` binary, which cargo builds beside the running bench (once per bench
+/// process) as [`emulator_binary`] says.
+pub fn clerk_moderate_binary() -> PathBuf {
+    static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BINARY
+        .get_or_init(|| match option_env!("CARGO_BIN_EXE_clerk-moderate") {
+            Some(path) => PathBuf::from(path),
+            None => build_beside_bench(&["-p", "clerk-moderate", "--bin", "clerk-moderate"]),
+        })
+        .clone()
+}
+
+/// Has cargo build the binary `selection` names (its last word) beside the running bench, and
+/// returns its path.
+fn build_beside_bench(selection: &[&str]) -> PathBuf {
     let bench = std::env::current_exe().expect("the bench knows its own path");
     let profile_dir = bench
         .parent()
@@ -66,8 +87,7 @@ fn build_emulator() -> PathBuf {
     let target_dir = profile_dir.parent().expect("a target directory");
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    // Without the proptest strategies: the binary does not need them, and the library is then
-    // the one `clerk-moderate` already built. Without the variables cargo set for this bench
+    // Without the variables cargo set for this bench
     // (its package, its manifest directory): build scripts that watch them (ring's) would
     // otherwise see a change and rebuild half the tree on every run.
     let mut command = Command::new(cargo);
@@ -98,18 +118,14 @@ fn build_emulator() -> PathBuf {
             "--profile",
             profile,
         ])
-        .args([
-            "-p",
-            "clerk-moderation-conformance",
-            "--no-default-features",
-        ])
-        .args(["--bin", "clerk-emulator"])
+        .args(selection)
         .env("CARGO_TARGET_DIR", target_dir)
         .stdin(Stdio::null())
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "cargo could not build clerk-emulator");
-    let binary = profile_dir.join(format!("clerk-emulator{}", std::env::consts::EXE_SUFFIX));
+    let name = selection.last().expect("a binary named");
+    assert!(status.success(), "cargo could not build {name}");
+    let binary = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(binary.is_file(), "no {} after the build", binary.display());
     binary
 }

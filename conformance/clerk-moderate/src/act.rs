@@ -44,6 +44,7 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
     let options = run_options(&args);
 
     environment::banner(&config);
+    let budget = crate::budget::Choice::from_args(&args.users, &config)?;
     if let Some(journal) = &journal {
         journal.describe(&earlier, args.dry_run);
     }
@@ -91,7 +92,7 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
             ))
         })?;
     }
-    let client = environment::client(config);
+    let client = budget.attach(environment::client(config));
     let mut observer = Observer {
         json: args.users.json,
         quiet: args.users.quiet,

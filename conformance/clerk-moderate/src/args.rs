@@ -88,6 +88,12 @@ pub struct UsersArgs {
     /// At most N requests in flight at once (default 16).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY as i64))]
     pub concurrency: Option<u16>,
+
+    /// Shares the instance's rate budget with other runs: redis://HOST:PORT/DB for a fleet,
+    /// `off` for none; by default (`file`) the runs of this machine share one through a file in
+    /// the state directory. Also from CLERK_MODERATE_BUDGET.
+    #[arg(long, value_name = "redis://HOST:PORT/DB|file|off")]
+    pub budget: Option<String>,
 }
 
 /// The options of `ban`, `unban`, `lock` and `unlock`.

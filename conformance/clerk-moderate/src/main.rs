@@ -20,6 +20,7 @@
 
 mod act;
 mod args;
+mod budget;
 mod confirm;
 mod count;
 mod demo;

@@ -30,8 +30,9 @@ use scenarios::Sent;
 
 /// Runs every [`Scenario`] through a blocking transport against a fresh emulator.
 ///
-/// The transport must be allowed to speak plain HTTP to 127.0.0.1 (the emulator's address);
-/// the built-in ones need `allow_loopback_http(true)`.
+/// The transport must be able to speak plain HTTP to 127.0.0.1 (the emulator's address): the
+/// requests carry the core's [`LoopbackHttp`](clerk_moderation_core::LoopbackHttp) mark, which
+/// the built-in transports honour as they come.
 pub fn check_blocking<T: Transport>(transport: &T) -> std::io::Result<KitReport> {
     let harness = Harness::start()?;
     let mut results = Vec::with_capacity(Scenario::ALL.len());

@@ -12,16 +12,41 @@
 //! Stores: [`MemoryBudget`] for runs in one process; [`FileBudget`] for processes on one machine
 //! (the `clerk-moderate` default); `RedisBudget` (feature `redis`) for a fleet.
 //!
+//! | store | shared by | clock | a take costs |
+//! | --- | --- | --- | --- |
+//! | [`MemoryBudget`] | the runs of one process | the process's monotonic clock | a mutex |
+//! | [`FileBudget`] | the processes of one machine (one user's state directory) | the wall clock | a file lock, a read and a write of up to 16 KiB |
+//! | `RedisBudget` | every process that reaches one Redis | Redis's `TIME` | one round trip: one Lua script |
+//!
+//! The file and Redis stores hold a release back (25 ms at most) to write it with the next take:
+//! a place held a moment longer costs nothing against the limit, and a busy run then pays one
+//! call per request instead of two.
+//!
+//! The file and Redis stores name a window after the secret key's fingerprint, never the key,
+//! and read their clock rounded down to take a place and rounded up to release one, as
+//! [`SharedWindow`](clerk_moderation_core::SharedWindow) asks. When they answer "wait", the
+//! other requests of the process wait too without asking again, until a place can have freed:
+//! nothing frees sooner than the store said, or than a window after it said so.
+//!
+//! With the `redis` feature, the blocking store needs only the redis crate (no HTTP adapter, no
+//! TLS, no runtime); with `tokio` as well, `RedisBudget` is an [`AsyncBudget`] too.
+//!
 //! # When the store cannot be reached
 //!
 //! Nothing is sent without a place: a request whose store does not answer waits and asks again
 //! (for up to [`STORE_RETRY`]), then fails as *not sent* and transient. The run retries it like
 //! any transport failure within its user's deadline, and stops after its limit of transport
 //! failures in a row (32 by default), every user left `not_attempted`. Clerk's limit is never
-//! exceeded for want of a store.
+//! exceeded for want of a store. The stores bound each call (the file's lock is waited for at
+//! most a second; Redis has connect and response timeouts, 1 s each by default), so a dead
+//! store stops a run of 16 requests in flight about ten seconds after it died.
 
+mod deferred;
 mod file;
+mod hold_off;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -33,6 +58,8 @@ use clerk_moderation_core::{Instant, RateLimit};
 
 pub use file::FileBudget;
 pub use memory::MemoryBudget;
+#[cfg(feature = "redis")]
+pub use redis::RedisBudget;
 
 /// How long a driver keeps asking a store that fails before it gives the request up as not
 /// sent.
