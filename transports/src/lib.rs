@@ -12,7 +12,7 @@
 //! | feature | adds | pulls in |
 //! | --- | --- | --- |
 //! | *(none)* | [`Client`] (blocking, over any [`Transport`]), [`AsyncClient`] (over any [`AsyncTransport`], with a [`Timer`] you give), [`TransportErrorKind`], [`is_loopback_host`] | the core and `http` only |
-//! | `tokio` | [`AsyncClient::new`] and `TokioTimer`: tokio's timer | tokio (`time`) |
+//! | `tokio` | `AsyncClient::new` and `TokioTimer`: tokio's timer | tokio (`time`) |
 //! | `ureq` | `ureq::UreqTransport` (blocking) | ureq 3, rustls (ring), webpki-roots, webpki-root-certs, rustls-native-certs |
 //! | `hyper` | `hyper::HyperTransport` (async); implies `tokio` | hyper 1, hyper-util, hyper-rustls (ring), webpki-roots, rustls-native-certs, tokio |
 //! | `reqwest` | `reqwest::ReqwestTransport` (async); implies `tokio` | reqwest 0.13 (rustls, no default features), webpki-roots, rustls-native-certs, tokio |
@@ -112,6 +112,8 @@ mod tls;
 #[cfg(any(feature = "ureq", feature = "hyper", feature = "reqwest"))]
 mod wire;
 
+#[cfg(all(feature = "fetch", target_family = "wasm", target_os = "unknown"))]
+pub mod fetch;
 #[cfg(feature = "hyper")]
 pub mod hyper;
 #[cfg(feature = "reqwest")]
@@ -124,13 +126,13 @@ mod ureq_connect;
 mod ureq_resolver;
 
 pub use clerk_moderation_core;
-pub use clerk_moderation_core::{AsyncTransport, Transport};
+pub use clerk_moderation_core::{AsyncTransport, LocalAsyncTransport, Transport};
 
 #[cfg(feature = "tokio")]
 pub use client::TokioTimer;
 pub use client::{
-    AsyncClient, Client, ClientError, DEFAULT_CALL_DEADLINE, Interrupt, RunObserver, RunReport,
-    Timer,
+    AsyncClient, Client, ClientError, DEFAULT_CALL_DEADLINE, Interrupt, LocalAsyncClient,
+    LocalTimer, LocalTimerFn, RunObserver, RunReport, Timer, TimerHandle, local_timer_fn,
 };
 pub use error::TransportErrorKind;
 pub use scheme::is_loopback_host;
