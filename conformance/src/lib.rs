@@ -9,7 +9,8 @@
 //!   through both check something.
 //! - [`strategies`]: proptest strategies for every model type (with drift: unknown fields,
 //!   `null` versus missing, unknown enum values), errors, operations, user ids (valid and
-//!   hostile), statuses, headers and bodies.
+//!   hostile), statuses, headers and bodies. Feature `strategies` (on by default): without it
+//!   the crate compiles no proptest.
 //! - [`kit`]: runs a fixed list of scenarios through any `Transport` or `AsyncTransport` against
 //!   a fresh emulator and returns a typed report.
 //!
@@ -31,9 +32,13 @@
 //! emulator.shutdown();
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod decoder;
 pub mod emulator;
 pub mod kit;
+#[cfg(feature = "strategies")]
+#[cfg_attr(docsrs, doc(cfg(feature = "strategies")))]
 pub mod strategies;
 
 /// The workspace README's examples, compiled as doctests (this crate sees every other one).

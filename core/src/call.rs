@@ -11,6 +11,7 @@ use crate::config::ApiConfig;
 use crate::failure::{CallError, FailureCause};
 use crate::operation::Operation;
 use crate::retry::{RetryPolicy, StopReason, splitmix64};
+use crate::run::WaitReason;
 use crate::transport::TransportFailure;
 
 /// What the driver of a [`Call`] does next. Not `#[non_exhaustive]`: a driver must handle every
@@ -31,10 +32,14 @@ pub enum CallStep<T> {
         /// When the call's deadline passes.
         deadline: Option<Instant>,
     },
-    /// Wait until then (a backoff), or until the answer in flight comes.
+    /// Wait until then (a backoff, or a 429's `Retry-After`), or until the answer in flight
+    /// comes.
     Wait {
         /// When to poll again; `None` while a request is in flight with no deadline.
         until: Option<Instant>,
+        /// Why: [`WaitReason::RateLimited`] after a 429, [`WaitReason::Backoff`] after another
+        /// failure, [`WaitReason::InFlight`] for the answer.
+        reason: WaitReason,
     },
     /// The result: handed out once.
     Done(Result<T, CallError>),
@@ -69,7 +74,7 @@ enum State<T> {
 /// // A 503: retry after a backoff.
 /// let unavailable = http::Response::builder().status(503).body("").unwrap();
 /// call.on_response(attempt, unavailable, now, SystemTime::now());
-/// let CallStep::Wait { until: Some(until) } = call.poll(now) else { panic!() };
+/// let CallStep::Wait { until: Some(until), .. } = call.poll(now) else { panic!() };
 /// let CallStep::Send { attempt, .. } = call.poll(until) else { panic!() };
 /// let ok = http::Response::builder().status(200).body(r#"{"id":"user_1","locked":false}"#).unwrap();
 /// call.on_response(attempt, ok, until, SystemTime::now());
@@ -85,6 +90,8 @@ pub struct Call<'a, O: Operation> {
     state: State<O::Output>,
     next_attempt: u64,
     random_state: u64,
+    /// Why the retry waits: a 429's pause, or a backoff.
+    waiting: WaitReason,
 }
 
 impl<'a, O: Operation> Call<'a, O> {
@@ -106,6 +113,7 @@ impl<'a, O: Operation> Call<'a, O> {
             state: State::Ready(None),
             next_attempt: 0,
             random_state: seed,
+            waiting: WaitReason::Backoff,
         }
     }
 
@@ -117,8 +125,18 @@ impl<'a, O: Operation> Call<'a, O> {
             State::InFlight(_) if past_deadline => {
                 self.finish(FailureCause::TimedOut, StopReason::DeadlineExceeded);
             }
-            State::InFlight(_) => return CallStep::Wait { until: deadline },
-            State::Ready(Some(at)) if *at > now => return CallStep::Wait { until: Some(*at) },
+            State::InFlight(_) => {
+                return CallStep::Wait {
+                    until: deadline,
+                    reason: WaitReason::InFlight,
+                };
+            }
+            State::Ready(Some(at)) if *at > now => {
+                return CallStep::Wait {
+                    until: Some(*at),
+                    reason: self.waiting,
+                };
+            }
             State::Ready(_) => return self.send(now),
             State::Done(_) | State::Finished => {}
         }
@@ -203,6 +221,14 @@ impl<'a, O: Operation> Call<'a, O> {
     }
 
     fn retry_or_finish(&mut self, cause: FailureCause, delay: Option<Duration>, now: Instant) {
+        let rate_limited = cause
+            .response_error()
+            .is_some_and(|error| error.is_rate_limited());
+        self.waiting = if rate_limited {
+            WaitReason::RateLimited
+        } else {
+            WaitReason::Backoff
+        };
         let random = splitmix64(&mut self.random_state);
         match self
             .attempts

@@ -64,7 +64,7 @@
 //! # Calls and runs
 //!
 //! A client's single-user methods (`unlock`, `unban`, `lock`, `ban`, `get_user`) and `execute`
-//! retry as the [`RetryPolicy`](clerk_moderation_core::RetryPolicy) says (429 after its
+//! retry as the [`RetryPolicy`] says (429 after its
 //! `Retry-After`, 409 `resource_locked`, 502/503/504, transient transport failures; never a 404
 //! or a 401), within a 60 s deadline per call. [`ClientError`] says why it stopped.
 //!
@@ -73,11 +73,33 @@
 //! and unban, one outcome per user handed to a [`RunObserver`] (a closure is one) as soon as it
 //! is known. [`Interrupt`] stops it cleanly.
 //!
+//! # Tracing
+//!
+//! With the `tracing` feature, every call and run is traced under the crate's own target,
+//! `clerk_moderation_transports`:
+//!
+//! | span | level | fields |
+//! | --- | --- | --- |
+//! | `clerk.call` | INFO | `operation` (`unlock_user`…), `user_id` |
+//! | `clerk.run` | INFO | `action`, `users` |
+//! | `clerk.attempt` (inside either) | DEBUG | `attempt` (`#3`), `user_id` or `users`, then `status`, `code`, `trace_id` once answered |
+//!
+//! Events: `answered` (DEBUG, `status`), `error response` (INFO, `status`, `code`,
+//! `trace_id`), `no response` (INFO, `delivery`, `transient`), and `waiting` (DEBUG, `reason`
+//! — `Pace`, `RateLimited` after a 429, `Backoff` before a retry, `InFlight` — and `wait_ms`).
+//! No header and no body is ever recorded: the key cannot reach a log from here. With
+//! `tracing-subscriber`'s `EnvFilter`, this shows a run request by request:
+//!
+//! ```text
+//! RUST_LOG=clerk_moderation_transports=debug cargo run --example …
+//! ```
+//!
 //! # Example
 //!
 //! ```
-//! use clerk_moderation_core::{Action, ApiConfig, RetryPolicy, RunOptions, SecretKey, UserId, UserOutcome};
-//! use clerk_moderation_transports::Client;
+//! use clerk_moderation_transports::{
+//!     Action, ApiConfig, Client, RetryPolicy, RunOptions, SecretKey, UserId, UserOutcome,
+//! };
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // A closure standing in for a transport; with the `ureq` feature, use `UreqTransport::new()`.
@@ -126,7 +148,14 @@ mod ureq_connect;
 mod ureq_resolver;
 
 pub use clerk_moderation_core;
-pub use clerk_moderation_core::{AsyncTransport, LocalAsyncTransport, Transport};
+pub use clerk_moderation_core::http;
+// The core's names a call or a run needs, so that one import does for the common path.
+pub use clerk_moderation_core::{
+    Action, ApiConfig, AsyncTransport, BuildError, CallError, Delivery, EnvError, Failure,
+    FailureCause, FailureClass, Instance, LocalAsyncTransport, NotAttemptedReason, Outcome,
+    OutcomeKind, Pace, RateLimit, ResponseError, RetryPolicy, RunOptions, RunStats, SecretKey,
+    StopReason, Transport, TransportFailure, User, UserId, UserOutcome,
+};
 
 #[cfg(feature = "tokio")]
 pub use client::TokioTimer;

@@ -127,3 +127,32 @@ fn every_record_at_trace_has_the_details_and_never_the_key() {
         assert!(text.contains(expected), "no {expected:?} in:\n{text}");
     }
 }
+
+#[test]
+fn records_are_under_the_crates_own_target_and_a_429_wait_is_named_as_such() {
+    let capture = Capture::default();
+    let server = TestServer::start(|request, n| match n {
+        0 => Reply::json(429, clerk_error("too_many_requests", "trace_429"))
+            .header("Retry-After", "0"),
+        _ => echo_users(request, false),
+    });
+    let transport = UreqTransport::builder()
+        .allow_loopback_http(true)
+        .proxy(None)
+        .build();
+    let client = Client::new(config(&server.url()), transport).with_retry_policy(fast_retries(3));
+    tracing::subscriber::with_default(capture.clone(), || {
+        client.unlock(&uid("user_waited")).unwrap();
+    });
+    let text = capture.text();
+    // `RUST_LOG=clerk_moderation_transports=debug` selects these: their target is the crate's.
+    let events: Vec<&str> = text.lines().filter(|l| l.starts_with("event ")).collect();
+    assert!(!events.is_empty(), "{text}");
+    for event in &events {
+        assert!(
+            event.starts_with("event clerk_moderation_transports"),
+            "{event}"
+        );
+    }
+    assert!(text.contains("reason=RateLimited wait_ms="), "{text}");
+}

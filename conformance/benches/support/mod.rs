@@ -1,9 +1,13 @@
 //! What the end-to-end benches share: the emulator as a separate process, child processes that
 //! never outlive the bench, and `/proc` readings of CPU time and memory.
+//!
+//! The benches of `clerk-moderation-conformance` and of `clerk-moderate` both include this file
+//! (the latter by path): the emulator binary is found as [`emulator_binary`] says.
 
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -24,6 +28,90 @@ pub fn env_number(name: &str, default: usize) -> usize {
             .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
         Err(_) => default,
     }
+}
+
+/// The `clerk-emulator` binary.
+///
+/// The conformance crate's own benches get it from cargo (`CARGO_BIN_EXE_clerk-emulator`). Any
+/// other package's bench cannot see another package's binary, so it asks cargo to build it
+/// into the target directory the bench runs from (`<target>/<profile>/deps/<bench>`): cargo
+/// leaves it as it is when it is up to date, and the bench then starts it from
+/// `<target>/<profile>/clerk-emulator`, exactly as the conformance benches do. Built once per
+/// bench process.
+pub fn emulator_binary() -> PathBuf {
+    static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BINARY
+        .get_or_init(|| match option_env!("CARGO_BIN_EXE_clerk-emulator") {
+            Some(path) => PathBuf::from(path),
+            None => build_emulator(),
+        })
+        .clone()
+}
+
+/// Has cargo build `clerk-emulator` beside the running bench, and returns its path.
+fn build_emulator() -> PathBuf {
+    let bench = std::env::current_exe().expect("the bench knows its own path");
+    let profile_dir = bench
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the bench runs from <target>/<profile>/deps");
+    let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
+        // `cargo bench` builds its libraries with the bench profile; `cargo test --benches`
+        // with the test profile, whose settings are dev's: the emulator reuses them.
+        Some("release") => "bench",
+        Some("debug") => "dev",
+        Some(other) => other,
+        None => panic!("no profile directory above {}", bench.display()),
+    };
+    let target_dir = profile_dir.parent().expect("a target directory");
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // Without the proptest strategies: the binary does not need them, and the library is then
+    // the one `clerk-moderate` already built. Without the variables cargo set for this bench
+    // (its package, its manifest directory): build scripts that watch them (ring's) would
+    // otherwise see a change and rebuild half the tree on every run.
+    let mut command = Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let set_for_this_bench = name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_EXE_")
+            || matches!(
+                name,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_TARGET_TMPDIR"
+                    | "OUT_DIR"
+            );
+        if set_for_this_bench {
+            command.env_remove(name);
+        }
+    }
+    let status = command
+        .args([
+            "build",
+            "--quiet",
+            "--manifest-path",
+            manifest,
+            "--profile",
+            profile,
+        ])
+        .args([
+            "-p",
+            "clerk-moderation-conformance",
+            "--no-default-features",
+        ])
+        .args(["--bin", "clerk-emulator"])
+        .env("CARGO_TARGET_DIR", target_dir)
+        .stdin(Stdio::null())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo could not build clerk-emulator");
+    let binary = profile_dir.join(format!("clerk-emulator{}", std::env::consts::EXE_SUFFIX));
+    assert!(binary.is_file(), "no {} after the build", binary.display());
+    binary
 }
 
 /// A `VmXxx:` line of `/proc/<pid>/status`, in KiB (`pid` may be `self`).
@@ -70,7 +158,7 @@ impl EmulatorProcess {
     /// Starts the emulator with `args` (on top of `--port 0 --exit-on-stdin-close`) and reads its
     /// labelled lines until `users` user lines came.
     pub fn spawn(args: &[&str], users: usize) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clerk-emulator"))
+        let mut child = Command::new(emulator_binary())
             .args(["--port", "0", "--exit-on-stdin-close"])
             .args(args)
             .stdin(Stdio::piped())

@@ -3,8 +3,10 @@
 //! arguments, ids read from a file and checked, JSON Lines to a pipe, a summary) and through
 //! `Client<UreqTransport>::run` in this process (ids already parsed, outcomes counted).
 //!
-//! Run: `cargo bench -p clerk-moderation-conformance --bench cli` (a release build; prints
-//! tables). Without `--bench` (as `cargo test --benches` runs it) it does a smoke-sized pass.
+//! Run: `cargo bench -p clerk-moderate --bench cli` (a release build; prints tables). Without
+//! `--bench` (as `cargo test -p clerk-moderate --benches` runs it) it does a smoke-sized pass.
+//! The emulator is the workspace's `clerk-emulator` binary, which the bench has cargo build
+//! into the same target directory first (see `emulator_binary` in the shared support).
 //!
 //! Two phases, each with contenders interleaved round by round (the first one alternating), a
 //! fresh emulator process for every measurement (`clerk-emulator --instance production
@@ -36,6 +38,7 @@ use clerk_moderation_core::{Action, ApiConfig, Outcome, Pace, RunOptions, Secret
 use clerk_moderation_transports::Client;
 use clerk_moderation_transports::ureq::UreqTransport;
 
+#[path = "../../benches/support/mod.rs"]
 mod support;
 use support::{
     ChildGuard, EmulatorProcess, env_number, proc_cpu_secs, proc_state, proc_status_kib,
@@ -351,6 +354,15 @@ fn main() {
     let files = Files::new(settings.users);
     println!(
         "  wrote the users and ids files in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    // Built (or found up to date) before anything is timed, so the start-up line below is the
+    // emulator's own.
+    let started = Instant::now();
+    let binary = support::emulator_binary();
+    println!(
+        "  {} ready in {:.1} s",
+        binary.display(),
         started.elapsed().as_secs_f64()
     );
     let started = Instant::now();

@@ -18,18 +18,19 @@ use clerk_moderation_core::{
 use clerk_moderation_transports::{Interrupt, RunObserver};
 
 use crate::args::ActArgs;
-use crate::journal::{Earlier, Journal};
-use crate::output::{OutcomeLine, Stdout, StdoutState, Summary, note, stderr_line, text_line};
+use crate::journal::{Binding, Earlier, Journal};
+use crate::output::{OutcomeLine, Stdout, StdoutState, Summary, counted, note, stderr_line};
 use crate::progress::Progress;
 use crate::{Exit, Failure, confirm, environment, ids};
 
-/// Runs `action` as the arguments say.
+/// Runs `action` as the arguments say (`get` comes with no dry run, journal or `--yes`).
 pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
     let config = environment::config()?;
-    let ids::UserIds { ids, duplicates } = ids::read(&args.ids, args.from.as_deref())?;
-    let (journal, earlier) = match &args.journal {
+    let ids::UserIds { ids, duplicates } = ids::read(&args.users.ids, args.users.from.as_deref())?;
+    let (mut journal, earlier) = match &args.journal {
         Some(path) => {
-            let (journal, earlier) = Journal::open(path, action, args.dry_run)?;
+            let binding = Binding::new(&config, action);
+            let (journal, earlier) = Journal::open(path, &binding, args.dry_run)?;
             (Some(journal), earlier)
         }
         None => (None, Earlier::default()),
@@ -44,11 +45,17 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
 
     environment::banner(&config);
     if let Some(journal) = &journal {
-        describe_journal(journal, &earlier);
+        journal.describe(&earlier, args.dry_run);
     }
     if ids.is_empty() {
         note(if skipped > 0 {
-            format!("{action}: nothing left to do: all {skipped} users are finished in the journal")
+            format!(
+                "{action}: nothing left to do: {} finished in the journal",
+                match skipped {
+                    1 => "the only user is".to_owned(),
+                    n => format!("all {n} users are"),
+                }
+            )
         } else {
             format!("{action}: no user ids in the input: nothing to do")
         });
@@ -67,8 +74,8 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
     ));
     if action.changes_users() && !args.dry_run {
         let what = format!(
-            "{action} {} users on the {} instance at {}",
-            ids.len(),
+            "{action} {} on the {} instance at {}",
+            counted(ids.len() as u64, "user", "users"),
             config.secret_key().instance().as_str(),
             config.base_url()
         );
@@ -76,13 +83,23 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
     }
 
     let stop = StopSignal::install()?;
+    if let Some(journal) = &mut journal {
+        journal.begin(args.dry_run).map_err(|error| {
+            Failure::usage(format!(
+                "--journal {}: cannot write it ({error}); nothing was sent",
+                journal.path().display()
+            ))
+        })?;
+    }
     let client = environment::client(config);
     let mut observer = Observer {
-        json: args.json,
+        json: args.users.json,
+        quiet: args.users.quiet,
+        dry_run: args.dry_run,
         stdout: Stdout::default(),
         journal,
         journal_error: None,
-        progress: Progress::new(!args.json, ids.len()),
+        progress: Progress::new(!args.users.json, ids.len()),
         stop: &stop,
         stop_noted: false,
     };
@@ -124,7 +141,7 @@ pub fn run(action: Action, args: ActArgs) -> Result<Exit, Failure> {
     let stats = report.stats;
     // The notes first, the summary last: with `--json`, stderr's last line is the summary.
     if let Some(reason) = &stopped {
-        if !args.json {
+        if !args.users.json {
             note(format_args!("stopped early: {reason}"));
         }
         match fatal_hint(&report.stopped) {
@@ -175,16 +192,17 @@ fn run_options(args: &ActArgs) -> RunOptions {
     let mut options = RunOptions::default()
         .with_dry_run(args.dry_run)
         .with_first_request_alone(true);
-    if let Some(rate) = args.rate {
+    if let Some(rate) = args.users.rate {
         options = options.with_rate_limit(rate);
     }
-    if let Some(n) = args.concurrency {
+    if let Some(n) = args.users.concurrency {
         options = options.with_concurrency(usize::from(n));
     }
     options
 }
 
-/// `unban 1234 users (5 repeated ids dropped) · at most 950 requests per 10 s · 16 in flight`.
+/// `unban 1234 users (5 repeated ids dropped) · at most 950 requests per 10 s · 16 in flight`,
+/// each count with its noun in the number it takes.
 fn plan(
     action: Action,
     args: &ActArgs,
@@ -195,12 +213,15 @@ fn plan(
     skipped: usize,
 ) -> String {
     let mut text = format!(
-        "{}{action} {users} user{}",
+        "{}{action} {}",
         if args.dry_run { "dry run: " } else { "" },
-        if users == 1 { "" } else { "s" }
+        counted(users as u64, "user", "users")
     );
     if duplicates > 0 {
-        text.push_str(&format!(" ({duplicates} repeated ids dropped)"));
+        text.push_str(&format!(
+            " ({} dropped)",
+            counted(duplicates as u64, "repeated id", "repeated ids")
+        ));
     }
     if skipped > 0 {
         text.push_str(&format!(" ({skipped} skipped: finished in the journal)"));
@@ -222,8 +243,8 @@ fn plan(
 /// `950 requests per 10 s`.
 fn describe_rate(limit: RateLimit) -> String {
     format!(
-        "{} requests per {} s",
-        limit.requests,
+        "{} per {} s",
+        counted(u64::from(limit.requests), "request", "requests"),
         trim_float(limit.per.as_secs_f64())
     )
 }
@@ -234,35 +255,9 @@ fn trim_float(value: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// Says what the journal held.
-fn describe_journal(journal: &Journal, earlier: &Earlier) {
-    let path = journal.path().display();
-    if earlier.dropped_torn_line {
-        note(format_args!(
-            "journal {path}: its last line was cut short (a run stopped inside a write) and was \
-             dropped; that user is acted on again"
-        ));
-    }
-    if earlier.entries > 0 {
-        note(format_args!(
-            "journal {path}: {} outcomes; {} users finished{}",
-            earlier.entries,
-            earlier.finished.len(),
-            if earlier.others > 0 {
-                format!(
-                    "; {} outcomes of another action or mode (dry run or not) do not count",
-                    earlier.others
-                )
-            } else {
-                String::new()
-            }
-        ));
-    }
-}
-
 /// The summary: a JSON object with `--json`, else a line in words; on stderr either way.
 fn print_summary(summary: &Summary, args: &ActArgs, action: Action) {
-    if args.json {
+    if args.users.json {
         stderr_line(summary.to_json());
     } else {
         note(summary.to_text(action, args.dry_run));
@@ -303,6 +298,9 @@ impl StopSignal {
 /// Journals, prints and counts each outcome; stops the run when its output is gone.
 struct Observer<'a> {
     json: bool,
+    /// Print only the outcomes that need attention.
+    quiet: bool,
+    dry_run: bool,
     stdout: Stdout,
     journal: Option<Journal>,
     journal_error: Option<io::Error>,
@@ -334,8 +332,10 @@ impl Observer<'_> {
 impl RunObserver for &mut Observer<'_> {
     fn on_outcome(&mut self, outcome: UserOutcome) {
         self.notice_stop();
-        let line = OutcomeLine::new(&outcome).to_json_line();
-        // The journal first: an outcome is recorded before it is reported.
+        let described = OutcomeLine::new(&outcome);
+        let line = described.to_json_line();
+        // The journal first: an outcome is recorded before it is reported. It gets every
+        // outcome, `--quiet` or not.
         if let Some(journal) = &mut self.journal {
             if self.journal_error.is_none() {
                 if let Err(error) = journal.append(&line) {
@@ -344,16 +344,18 @@ impl RunObserver for &mut Observer<'_> {
                 }
             }
         }
-        let text = if self.json {
-            String::from_utf8_lossy(&line[..line.len() - 1]).into_owned()
-        } else {
-            text_line(&outcome)
-        };
-        let stdout = &mut self.stdout;
-        let open = self.progress.suspend(|| stdout.line(text));
-        if !open {
-            // `| head` went away, or a redirect's disk is full: stop, quietly for the former.
-            self.stop.interrupt.trigger();
+        if !self.quiet || described.needs_attention(self.dry_run) {
+            let text = if self.json {
+                String::from_utf8_lossy(&line[..line.len() - 1]).into_owned()
+            } else {
+                described.to_text()
+            };
+            let stdout = &mut self.stdout;
+            let open = self.progress.suspend(|| stdout.line(text));
+            if !open {
+                // `| head` went away, or a redirect's disk is full: stop, quietly for the former.
+                self.stop.interrupt.trigger();
+            }
         }
         self.progress.finished_one();
     }
@@ -381,6 +383,10 @@ mod tests {
         assert_eq!(
             describe_rate(RateLimit::new(5, std::time::Duration::from_millis(500))),
             "5 requests per 0.5 s"
+        );
+        assert_eq!(
+            describe_rate(RateLimit::new(1, std::time::Duration::from_secs(2))),
+            "1 request per 2 s"
         );
     }
 }

@@ -50,38 +50,35 @@ pub enum Command {
     /// Unlocks users.
     Unlock(ActArgs),
     /// Reads users and prints whether each is banned and locked.
-    Get(ActArgs),
+    Get(GetArgs),
     /// Lists the users the filters select, one id per line (newest first).
     List(ListArgs),
     /// Counts the users the filters select.
     Count(CountArgs),
 }
 
-/// The options of `ban`, `unban`, `lock`, `unlock` and `get`.
+/// The options every command over user ids takes (`ban`, `unban`, `lock`, `unlock` and `get`):
+/// which users, how fast, and how to print their outcomes.
 #[derive(Debug, Args)]
-#[command(after_help = AFTER_HELP)]
-pub struct ActArgs {
+pub struct UsersArgs {
     /// User ids (user_...). More can come with --from.
     #[arg(value_name = "USER_ID")]
     pub ids: Vec<String>,
 
     /// Reads user ids from FILE, or from standard input with `-`: one per line; blank lines,
-    /// `#` comments and CRLF line ends are fine.
+    /// `#` comments, CRLF line ends and a byte-order mark are fine.
     #[arg(long, value_name = "FILE|-")]
     pub from: Option<String>,
-
-    /// Reads each user and says what would change, changing nothing.
-    #[arg(long)]
-    pub dry_run: bool,
 
     /// Prints one JSON object per user on stdout, and a JSON summary on stderr.
     #[arg(long)]
     pub json: bool,
 
-    /// Appends each outcome to FILE (JSON Lines) as it is known; a later run with the same
-    /// journal skips the users it already finished.
-    #[arg(long, value_name = "FILE")]
-    pub journal: Option<PathBuf>,
+    /// Prints only the users that need attention (not found, failed, not attempted; not those
+    /// done, nor a dry run's unchanged and would-change ones), then the summary. A journal
+    /// still gets every outcome.
+    #[arg(long, short)]
+    pub quiet: bool,
 
     /// Sends at most N requests per SECONDS (default: 95 % of the instance's limit, from the
     /// key: 950/10 for sk_live_, 95/10 for sk_test_).
@@ -91,10 +88,51 @@ pub struct ActArgs {
     /// At most N requests in flight at once (default 16).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY as i64))]
     pub concurrency: Option<u16>,
+}
+
+/// The options of `ban`, `unban`, `lock` and `unlock`.
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct ActArgs {
+    /// Which users, how fast, how to print.
+    #[command(flatten)]
+    pub users: UsersArgs,
+
+    /// Reads each user and says what would change, changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Appends each outcome to FILE (JSON Lines) as it is known; a later run with the same
+    /// journal skips the users it already finished. The journal is bound to the instance (the
+    /// key's fingerprint, never the key), the API URL and the action, and one run holds it at
+    /// a time.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
 
     /// Acts on more than 10 users without asking.
     #[arg(long)]
     pub yes: bool,
+}
+
+/// The options of `get`: it only reads, so no dry run, journal or confirmation.
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct GetArgs {
+    /// Which users, how fast, how to print.
+    #[command(flatten)]
+    pub users: UsersArgs,
+}
+
+impl From<GetArgs> for ActArgs {
+    /// A read: nothing to dry-run, journal or confirm.
+    fn from(args: GetArgs) -> Self {
+        Self {
+            users: args.users,
+            dry_run: false,
+            journal: None,
+            yes: false,
+        }
+    }
 }
 
 /// The filters of `list` and `count` (they combine with AND; repeated values with OR).

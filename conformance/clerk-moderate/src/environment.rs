@@ -13,8 +13,8 @@ use crate::output::note;
 const MAX_LIST_BODY: u64 = 64 * 1024 * 1024;
 
 /// The config from the environment, or a usage error naming the variable at fault (never its
-/// value). Plain `http://` is refused here, before anything is sent, unless the host is
-/// loopback (an emulator, a local proxy).
+/// value). A key that is not `sk_…` is refused, and so is plain `http://` unless the host is
+/// loopback (an emulator, a local proxy): here, before anything is sent.
 pub fn config() -> Result<ApiConfig, Failure> {
     let config = ApiConfig::from_env().map_err(|error| {
         let mut message = error.to_string();
@@ -29,6 +29,15 @@ pub fn config() -> Result<ApiConfig, Failure> {
         }
         Failure::usage(message)
     })?;
+    // Clerk's secret keys start with `sk_`; anything else (a publishable key, a JWT, a key of
+    // another service) would be sent as a bearer token to the API. Named, never shown.
+    if !config.secret_key().expose_secret().starts_with("sk_") {
+        return Err(Failure::usage(format!(
+            "{SECRET_KEY_VAR} is not a Clerk secret key: those start with sk_ (sk_live_... for a \
+             production instance, sk_test_... for a development one; the Clerk dashboard shows \
+             them under API keys). Nothing was sent"
+        )));
+    }
     if !config.is_https() {
         let host = config
             .base_url()
@@ -51,7 +60,10 @@ pub fn banner(config: &ApiConfig) {
     let instance = match config.secret_key().instance() {
         Instance::Production => "production instance (sk_live_ key)",
         Instance::Development => "development instance (sk_test_ key)",
-        _ => "unknown instance (the key is neither sk_live_ nor sk_test_; paced as development)",
+        _ => {
+            "unknown instance (the key is sk_ but neither sk_live_ nor sk_test_; paced as \
+             development)"
+        }
     };
     note(format_args!("{instance} at {}", config.base_url()));
 }

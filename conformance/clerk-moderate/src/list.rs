@@ -9,7 +9,7 @@ use clerk_moderation_core::{ListUsers, MAX_LIST_LIMIT, Operation, UserPages};
 use clerk_moderation_transports::ClientError;
 
 use crate::args::ListArgs;
-use crate::output::{Stdout, StdoutState, note};
+use crate::output::{Stdout, StdoutState, counted, note};
 use crate::{Exit, Failure, environment};
 
 /// Runs `list`.
@@ -59,14 +59,14 @@ pub fn run(args: ListArgs) -> Result<Exit, Failure> {
             listed += 1;
         }
         if let Err(error) = paging {
-            note(format_args!("{listed} users listed, then: {error}"));
+            note(format_args!(
+                "{} listed, then: {error}",
+                counted(listed, "user", "users")
+            ));
             return Ok(Exit::Problems);
         }
     }
-    note(format_args!(
-        "{listed} user{} listed",
-        if listed == 1 { "" } else { "s" }
-    ));
+    note(format_args!("{} listed", counted(listed, "user", "users")));
     Ok(Exit::Success)
 }
 
@@ -84,7 +84,7 @@ pub fn stopped_by(error: &ClientError, listed: u64) -> Failure {
         source = cause.source();
     }
     let context = if listed > 0 {
-        format!("stopped after {listed} users: ")
+        format!("stopped after {}: ", counted(listed, "user", "users"))
     } else {
         String::new()
     };

@@ -2,8 +2,10 @@
 //!
 //! ```text
 //! clerk-moderate demo
-//! clerk-moderate <ban|unban|lock|unlock|get> [USER_ID ...] [--from FILE|-] [--dry-run] [--json]
-//!                [--journal FILE] [--rate N/SECONDS] [--concurrency N] [--yes]
+//! clerk-moderate <ban|unban|lock|unlock> [USER_ID ...] [--from FILE|-] [--json] [--quiet]
+//!                [--rate N/SECONDS] [--concurrency N] [--dry-run] [--journal FILE] [--yes]
+//! clerk-moderate get [USER_ID ...] [--from FILE|-] [--json] [--quiet] [--rate N/SECONDS]
+//!                [--concurrency N]
 //! clerk-moderate list  [filters] [--limit N] [--json]
 //! clerk-moderate count [filters] [--json]
 //! ```
@@ -90,14 +92,17 @@ fn main() -> ExitCode {
         Command::Unban(args) => act::run(clerk_moderation_core::Action::Unban, args),
         Command::Lock(args) => act::run(clerk_moderation_core::Action::Lock, args),
         Command::Unlock(args) => act::run(clerk_moderation_core::Action::Unlock, args),
-        Command::Get(args) => act::run(clerk_moderation_core::Action::Get, args),
+        Command::Get(args) => act::run(clerk_moderation_core::Action::Get, args.into()),
         Command::List(args) => list::run(args),
         Command::Count(args) => count::run(args),
     };
     let exit = match result {
         Ok(exit) => exit,
         Err(failure) => {
-            output::note(format_args!("{}", failure.message));
+            // A message of several lines (every bad id of a file) is one note per line.
+            for line in failure.message.lines() {
+                output::note(line);
+            }
             failure.exit
         }
     };

@@ -9,7 +9,9 @@ use std::fmt;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use clerk_moderation_core::{Action, NotAttemptedReason, Outcome, RunStats, User, UserOutcome};
+use clerk_moderation_core::{
+    Action, Failure, NotAttemptedReason, Outcome, OutcomeKind, RunStats, User, UserOutcome,
+};
 use serde::Serialize;
 
 /// Writes a note to stderr, `clerk-moderate: ` first; a closed stderr is ignored.
@@ -68,7 +70,9 @@ impl Stdout {
     }
 }
 
-/// One user's outcome as `--json` prints it and the journal keeps it.
+/// One user's outcome, described once: the `--json` object (which the journal keeps too) and the
+/// readable line are both made from it, so a new kind of outcome or failure is taught to the
+/// output here, in [`OutcomeLine::new`], and nowhere else.
 #[derive(Debug, Serialize)]
 pub struct OutcomeLine<'a> {
     user_id: &'a str,
@@ -80,6 +84,11 @@ pub struct OutcomeLine<'a> {
     code: Option<&'a str>,
     trace_id: Option<&'a str>,
     message: Option<String>,
+    /// What the readable line says after the id.
+    #[serde(skip)]
+    detail: String,
+    #[serde(skip)]
+    kind: OutcomeKind,
 }
 
 impl<'a> OutcomeLine<'a> {
@@ -88,6 +97,42 @@ impl<'a> OutcomeLine<'a> {
     pub fn new(outcome: &'a UserOutcome) -> Self {
         let user = outcome.outcome.user();
         let error = outcome.outcome.response_error();
+        // The message (JSON: Clerk's own words when it answered, since its status, code and
+        // trace id have fields of their own) and the readable detail, side by side.
+        let (message, detail) = match &outcome.outcome {
+            Outcome::Done(user) | Outcome::Unchanged(user) => (None, state(user)),
+            Outcome::WouldChange(user) => (
+                None,
+                format!("would {}: {} now", outcome.action, state(user)),
+            ),
+            Outcome::NotFound(Some(error)) => (
+                Some(clerk_words(error).unwrap_or_else(|| error.to_string())),
+                "no such user".to_owned(),
+            ),
+            Outcome::NotFound(None) => (
+                Some(
+                    "Clerk's read by id (GET /v1/users?user_id=...) does not list it: no such user"
+                        .to_owned(),
+                ),
+                "no such user".to_owned(),
+            ),
+            Outcome::Failed(failure) => (
+                Some(match failure.response_error().and_then(clerk_words) {
+                    Some(words) => format!("{words}; {}", failure.stop),
+                    None => with_causes(failure),
+                }),
+                with_causes(failure),
+            ),
+            // The reason is the same for every such user; the summary says it once.
+            Outcome::NotAttempted(reason) => (
+                Some(reason.to_string()),
+                match reason {
+                    NotAttemptedReason::Interrupted => "not sent: interrupted".to_owned(),
+                    _ => "not sent: the run stopped early".to_owned(),
+                },
+            ),
+            _ => (None, String::new()),
+        };
         Self {
             user_id: outcome.user_id.as_str(),
             action: outcome.action.as_str(),
@@ -97,7 +142,9 @@ impl<'a> OutcomeLine<'a> {
             status: error.map(|e| e.status().as_u16()),
             code: error.and_then(|e| e.code()),
             trace_id: error.and_then(|e| e.clerk_trace_id()),
-            message: message(&outcome.outcome),
+            message,
+            detail,
+            kind: outcome.outcome.kind(),
         }
     }
 
@@ -108,24 +155,27 @@ impl<'a> OutcomeLine<'a> {
         line.push(b'\n');
         line
     }
+
+    /// The readable line: `done          user_…  not banned, not locked`.
+    pub fn to_text(&self) -> String {
+        format!("{:<13} {}  {}", self.outcome, self.user_id, self.detail)
+    }
+
+    /// Whether `--quiet` prints it (see [`needs_attention`]).
+    pub fn needs_attention(&self, dry_run: bool) -> bool {
+        needs_attention(self.kind, dry_run)
+    }
 }
 
-/// What went wrong, for the outcomes where something did. Clerk's own words when it answered
-/// (its status, code and trace id have fields of their own), else the whole story.
-fn message(outcome: &Outcome) -> Option<String> {
-    match outcome {
-        Outcome::NotFound(Some(error)) => {
-            Some(clerk_words(error).unwrap_or_else(|| error.to_string()))
-        }
-        Outcome::NotFound(None) => {
-            Some("left out of Clerk's answer to the bulk request: no such user".to_owned())
-        }
-        Outcome::Failed(failure) => Some(match failure.response_error().and_then(clerk_words) {
-            Some(words) => format!("{words}; {}", failure.stop),
-            None => failure.to_string(),
-        }),
-        Outcome::NotAttempted(reason) => Some(reason.to_string()),
-        _ => None,
+/// Whether an outcome needs the operator's attention, which is what `--quiet` prints: not
+/// `done` (nor a read), and for a dry run neither `unchanged` nor `would_change`, which is the
+/// dry run's `done` (what the real run is expected to do; the summary counts it). `not_found`,
+/// `failed` and `not_attempted` always do, and so would any kind this version does not know.
+pub fn needs_attention(kind: OutcomeKind, dry_run: bool) -> bool {
+    match kind {
+        OutcomeKind::Done => false,
+        OutcomeKind::Unchanged | OutcomeKind::WouldChange => !dry_run,
+        _ => true,
     }
 }
 
@@ -151,23 +201,14 @@ pub fn state(user: &User) -> String {
     format!("{ban}, {lock}")
 }
 
-/// The readable line for an outcome: `done          user_…  not banned, not locked`.
+/// The readable line for an outcome (see [`OutcomeLine::to_text`]).
 pub fn text_line(outcome: &UserOutcome) -> String {
-    let kind = outcome.outcome.kind().as_str();
-    let id = outcome.user_id.as_str();
-    let detail = match &outcome.outcome {
-        Outcome::Done(user) | Outcome::Unchanged(user) => state(user),
-        Outcome::WouldChange(user) => {
-            format!("would {}: {} now", outcome.action, state(user))
-        }
-        Outcome::NotFound(_) => "no such user".to_owned(),
-        Outcome::Failed(failure) => failure.to_string(),
-        // The reason is the same for every such user; the summary says it once.
-        Outcome::NotAttempted(NotAttemptedReason::Interrupted) => "not sent: interrupted".into(),
-        Outcome::NotAttempted(_) => "not sent: the run stopped early".to_owned(),
-        _ => String::new(),
-    };
-    format!("{kind:<13} {id}  {detail}")
+    OutcomeLine::new(outcome).to_text()
+}
+
+/// A count and its noun, in the number it takes: `1 request`, `2 requests`, `0 users`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The counts at the end of a run.
@@ -241,15 +282,14 @@ impl Summary {
         count(self.failed, "failed", true);
         count(self.not_attempted, "not attempted", self.not_attempted > 0);
         let mut text = format!(
-            "{action}{}: {}; {} request{} ({} rate-limited) in {:.1} s",
+            "{action}{}: {}; {} ({} rate-limited) in {:.1} s",
             if dry_run {
                 " (dry run, nothing changed)"
             } else {
                 ""
             },
             parts.join(", "),
-            self.requests,
-            if self.requests == 1 { "" } else { "s" },
+            counted(self.requests, "request", "requests"),
             self.rate_limited,
             self.seconds,
         );
@@ -266,7 +306,6 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clerk_moderation_core::OutcomeKind;
 
     const KINDS: [OutcomeKind; 6] = [
         OutcomeKind::Done,
@@ -290,4 +329,63 @@ mod tests {
         }
         assert_eq!(fields["seconds"], 1.234);
     }
+
+    #[test]
+    fn quiet_keeps_what_needs_attention() {
+        let shown = |dry_run: bool| -> Vec<&str> {
+            KINDS
+                .into_iter()
+                .filter(|&kind| needs_attention(kind, dry_run))
+                .map(OutcomeKind::as_str)
+                .collect()
+        };
+        assert_eq!(
+            shown(false),
+            [
+                "not_found",
+                "failed",
+                "not_attempted",
+                "would_change",
+                "unchanged"
+            ]
+        );
+        assert_eq!(shown(true), ["not_found", "failed", "not_attempted"]);
+    }
+
+    #[test]
+    fn counts_take_the_number_of_their_noun() {
+        assert_eq!(counted(0, "request", "requests"), "0 requests");
+        assert_eq!(counted(1, "request", "requests"), "1 request");
+        assert_eq!(counted(2, "repeated id", "repeated ids"), "2 repeated ids");
+        let summary = |requests| {
+            let mut stats = RunStats::default();
+            stats.requests = requests;
+            Summary::new(&stats, Duration::ZERO, 0, None).to_text(Action::Unban, false)
+        };
+        assert!(
+            summary(1).contains("; 1 request (0 rate-limited)"),
+            "{}",
+            summary(1)
+        );
+        assert!(
+            summary(2).contains("; 2 requests (0 rate-limited)"),
+            "{}",
+            summary(2)
+        );
+    }
+}
+
+/// A failure in full: what happened, each cause under it (a transport's own error, say), and
+/// why the run stopped trying.
+fn with_causes(failure: &Failure) -> String {
+    let mut text = failure.cause.to_string();
+    let mut source = std::error::Error::source(&failure.cause);
+    // Bounded: a cyclic chain must not hang the output.
+    for _ in 0..8 {
+        let Some(cause) = source else { break };
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    format!("{text}; stopped: {}", failure.stop)
 }

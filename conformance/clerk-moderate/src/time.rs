@@ -2,8 +2,20 @@
 //! a date (`2026-11-20`, midnight UTC), an RFC 3339 timestamp (`2026-11-20T08:30:00Z`,
 //! `2026-11-20T08:30:00.250+01:00`), or Unix milliseconds (`1763596800000`).
 //!
+//! The calendar is the `time` crate's: its RFC 3339 parser is strict (seconds and an offset
+//! required, `+01:00` with its colon, a leap second only where one can be), and a date is read
+//! as that date's midnight UTC through the same parser. The one thing added here is the
+//! separator: RFC 3339 allows `T`, `t` or a space there (section 5.6), and the crate takes any
+//! byte, which would let a typo through.
+//!
 //! A bare number of fewer than 12 digits is refused: it is almost surely Unix *seconds*, which
 //! read as milliseconds would mean a day in 1970 and select nearly everyone.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// `YYYY-MM-DD`.
+const DATE_LEN: usize = "YYYY-MM-DD".len();
 
 /// Parses a time as Unix milliseconds (UTC).
 pub fn parse_when(text: &str) -> Result<i64, String> {
@@ -19,125 +31,33 @@ pub fn parse_when(text: &str) -> Result<i64, String> {
             .parse()
             .map_err(|_| format!("{text:?} is too large for Unix milliseconds"));
     }
-    let expected = || {
+    let expected = |why: Option<&dyn std::fmt::Display>| {
+        let why = why.map(|why| format!(" ({why})")).unwrap_or_default();
         format!(
             "{text:?} is not a date (YYYY-MM-DD), an RFC 3339 timestamp \
-             (YYYY-MM-DDTHH:MM:SSZ or with an offset such as +01:00) or Unix milliseconds"
+             (YYYY-MM-DDTHH:MM:SSZ or with an offset such as +01:00) or Unix milliseconds{why}"
         )
     };
-    let bytes = text.as_bytes();
-    let date = bytes.get(..10).ok_or_else(expected)?;
-    let days = parse_date(date).ok_or_else(expected)?;
-    if bytes.len() == 10 {
-        return Ok(days * DAY_MS);
-    }
-    // RFC 3339 allows a space or a lowercase `t` for `T` (section 5.6, note).
-    if !matches!(bytes[10], b'T' | b't' | b' ') {
-        return Err(expected());
-    }
-    let ms_of_day = parse_time_and_offset(&bytes[11..]).ok_or_else(expected)?;
-    Ok(days * DAY_MS + ms_of_day)
-}
-
-const DAY_MS: i64 = 86_400_000;
-
-/// `YYYY-MM-DD` as days since 1970-01-01.
-fn parse_date(bytes: &[u8]) -> Option<i64> {
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return None;
-    }
-    let year = digits(&bytes[0..4])?;
-    let month = digits(&bytes[5..7])?;
-    let day = digits(&bytes[8..10])?;
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    Some(days_from_civil(year, month, day))
-}
-
-/// `HH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)` as milliseconds since midnight UTC (may be negative or
-/// past a day, by the offset).
-fn parse_time_and_offset(bytes: &[u8]) -> Option<i64> {
-    if bytes.len() < 9 || bytes[2] != b':' || bytes[5] != b':' {
-        return None;
-    }
-    let hour = digits(&bytes[0..2])?;
-    let minute = digits(&bytes[3..5])?;
-    // 60 is a leap second: counted as the last millisecond of its minute, as Clerk cannot say
-    // anything finer.
-    let second = digits(&bytes[6..8])?;
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    let mut rest = &bytes[8..];
-    let mut millis = 0;
-    if let Some(fraction) = rest.strip_prefix(b".") {
-        let len = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
-        if len == 0 {
-            return None;
+    let parsed = if text.len() == DATE_LEN {
+        OffsetDateTime::parse(&format!("{text}T00:00:00Z"), &Rfc3339)
+    } else {
+        if !matches!(text.as_bytes().get(DATE_LEN), Some(b'T' | b't' | b' ')) {
+            return Err(expected(None));
         }
-        // Milliseconds: the first three digits, the rest cut.
-        let mut padded = [b'0'; 3];
-        for (slot, digit) in padded.iter_mut().zip(&fraction[..len]) {
-            *slot = *digit;
-        }
-        millis = digits(&padded)?;
-        rest = &fraction[len..];
-    }
-    let offset_minutes = match rest {
-        [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let hours = digits(&[*h1, *h2])?;
-            let minutes = digits(&[*m1, *m2])?;
-            if hours > 23 || minutes > 59 {
-                return None;
-            }
-            let total = hours * 60 + minutes;
-            if *sign == b'+' { total } else { -total }
-        }
-        _ => return None,
+        OffsetDateTime::parse(text, &Rfc3339)
     };
-    let local = ((hour * 60 + minute) * 60 + second.min(59)) * 1000
-        + if second == 60 { 999 } else { millis };
-    Some(local - offset_minutes * 60_000)
-}
-
-/// ASCII digits as a number.
-fn digits(bytes: &[u8]) -> Option<i64> {
-    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(bytes.iter().fold(0, |n, b| n * 10 + i64::from(b - b'0')))
-}
-
-fn is_leap_year(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
-/// `days_from_civil` algorithm: years start in March so that the leap day comes last).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    let parsed = parsed.map_err(|error| expected(Some(&error)))?;
+    // Whole milliseconds, rounded down (towards the past, also before 1970), as Clerk keeps them.
+    let millis = parsed.unix_timestamp_nanos().div_euclid(1_000_000);
+    // Four-digit years keep this far inside an i64.
+    i64::try_from(millis).map_err(|_| expected(None))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const DAY_MS: i64 = 86_400_000;
 
     #[test]
     fn dates_are_midnight_utc() {
@@ -164,6 +84,13 @@ mod tests {
         assert_eq!(
             parse_when("2026-11-19 23:00:00.123456-01:00").unwrap(),
             1_795_132_800_000 + 123
+        );
+        // Before 1970 a fraction still rounds towards the past.
+        assert_eq!(parse_when("1969-12-31T23:59:59.9995Z").unwrap(), -1);
+        // A leap second, where one can be, is the last instant of its minute.
+        assert_eq!(
+            parse_when("2016-12-31T23:59:60Z").unwrap(),
+            parse_when("2017-01-01").unwrap() - 1
         );
     }
 
@@ -194,5 +121,20 @@ mod tests {
         ] {
             assert!(parse_when(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn errors_say_which_forms_are_taken_and_what_was_wrong() {
+        let error = parse_when("2026-02-30").unwrap_err();
+        assert!(
+            error.contains("\"2026-02-30\" is not a date (YYYY-MM-DD)") && error.contains("day"),
+            "{error}"
+        );
+        let error = parse_when("2026-11-20T10:00:00").unwrap_err();
+        assert!(error.contains("RFC 3339 timestamp"), "{error}");
+        assert!(
+            parse_when("2026-11-20T23:59:60Z").is_err(),
+            "no leap second there"
+        );
     }
 }

@@ -274,3 +274,97 @@ fn a_server_error_that_does_not_clear_is_failed_exit_1() {
     assert!(line["message"].as_str().unwrap().contains("Bad request."));
     assert!(is(&emulator, &user, "locked"));
 }
+
+#[test]
+fn quiet_prints_only_what_needs_attention_then_the_summary() {
+    let emulator = Emulator::start().unwrap();
+    let banned = banned_users(&emulator, 3);
+    let free = emulator.seed_user(None);
+    let unknown = "user_2NoSuchUserAtAll000000000";
+    let target = Target::of(&emulator);
+    let mut ids = vec![unknown];
+    ids.extend(banned.iter().map(String::as_str));
+    ids.push(&free);
+
+    // A dry run: would_change and unchanged are what it is for; only the unknown user shows.
+    for json in [false, true] {
+        let mut args = vec!["unban", "--dry-run", "--quiet"];
+        if json {
+            args.push("--json");
+        }
+        args.extend(&ids);
+        let ran = run(Some(&target), &args, None);
+        ran.assert_code(1);
+        let lines: Vec<&str> = ran.stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "{}", ran.stdout);
+        assert!(lines[0].contains(unknown), "{}", lines[0]);
+        if json {
+            assert_eq!(ran.json_lines()[0]["outcome"], "not_found");
+            assert_eq!(ran.summary()["would_change"], 3);
+            assert_eq!(ran.summary()["unchanged"], 1);
+        } else {
+            assert!(lines[0].starts_with("not_found"), "{}", lines[0]);
+            assert!(
+                ran.stderr
+                    .contains("3 would change, 1 unchanged, 1 not found"),
+                "{}",
+                ran.stderr
+            );
+        }
+    }
+
+    // The real run: no done lines.
+    let mut args = vec!["unban", "-q"];
+    args.extend(&ids);
+    let ran = run(Some(&target), &args, None);
+    ran.assert_code(1);
+    assert_eq!(ran.stdout.lines().count(), 1, "{}", ran.stdout);
+    assert!(ran.stdout.starts_with("not_found"), "{}", ran.stdout);
+    assert!(ran.stderr.contains("4 done, 1 not found"), "{}", ran.stderr);
+    assert!(banned.iter().all(|id| !is(&emulator, id, "banned")));
+
+    // Everything done: nothing on stdout at all, the summary on stderr.
+    let ran = run(Some(&target), &["get", "--quiet", free.as_str()], None);
+    ran.assert_code(0);
+    assert!(ran.stdout.is_empty(), "{}", ran.stdout);
+    assert!(ran.stderr.contains("get: 1 done"), "{}", ran.stderr);
+}
+
+#[test]
+fn counts_read_right_in_the_singular_and_the_plural() {
+    let emulator = Emulator::start().unwrap();
+    let user = emulator.seed_locked_user();
+    let other = emulator.seed_locked_user();
+    let target = Target::of(&emulator);
+    let cases: [(Vec<&str>, &[&str]); 4] = [
+        (
+            vec!["unlock", &user, &user, "--rate", "1/1"],
+            &[
+                "unlock 1 user (1 repeated id dropped) · at most 1 request per 1 s",
+                "; 1 request (0 rate-limited)",
+            ],
+        ),
+        (
+            vec!["get", &user, &other, &other, &other],
+            &[
+                "get 2 users (2 repeated ids dropped)",
+                "; 2 requests (0 rate-limited)",
+            ],
+        ),
+        (
+            vec!["list", "--limit", "1"],
+            &["clerk-moderate: 1 user listed"],
+        ),
+        (
+            vec!["list", "--limit", "2"],
+            &["clerk-moderate: 2 users listed"],
+        ),
+    ];
+    for (args, texts) in cases {
+        let ran = run(Some(&target), &args, None);
+        ran.assert_code(0);
+        for text in texts {
+            assert!(ran.stderr.contains(text), "{text}: {}", ran.stderr);
+        }
+    }
+}

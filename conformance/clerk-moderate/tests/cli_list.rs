@@ -5,11 +5,9 @@ mod cli_support;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::time::Duration;
 
 use clerk_moderation_conformance::emulator::Emulator;
-use cli_support::{RUN_LIMIT, Target, command, finish, is, run, wait_bounded};
+use cli_support::{RUN_LIMIT, Target, finish, is, run, slow_emulator, spawn, wait_bounded};
 
 /// The emulator's users for which `keep` holds.
 fn selected(emulator: &Emulator, keep: impl Fn(&serde_json::Value) -> bool) -> HashSet<String> {
@@ -166,22 +164,13 @@ fn head_one(mut child: std::process::Child) -> (String, cli_support::Ran) {
 
 #[test]
 fn a_closed_stdout_ends_it_quietly() {
-    let emulator = Emulator::builder()
-        .no_rate_limit()
-        .latency(Duration::from_millis(20))
-        .start()
-        .unwrap();
+    let emulator = slow_emulator(20);
     let ids = emulator.seed(1_500);
     let target = Target::of(&emulator);
 
     // list --json | head -1: the first user, then a quiet exit 0 and no more pages (a page of
     // whole users is larger than a pipe's buffer, so the close is seen within the first page).
-    let child = command(Some(&target), &["list", "--json", "--limit", "1200"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(Some(&target), &["list", "--json", "--limit", "1200"]);
     let (first, ran) = head_one(child);
     assert!(first.starts_with("{\"id\":\"user_"), "{first}");
     ran.assert_code(0);
@@ -197,12 +186,7 @@ fn a_closed_stdout_ends_it_quietly() {
     emulator.clear_requests();
     let mut args = vec!["lock", "--yes", "--concurrency", "1", "--rate", "100000/1"];
     args.extend(ids.iter().take(300).map(String::as_str));
-    let mut child = command(Some(&target), &args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(Some(&target), &args);
     let stdout = child.stdout.take().unwrap();
     let mut reader = BufReader::new(stdout);
     let mut line = String::new();
@@ -223,12 +207,7 @@ fn a_closed_stdout_ends_it_quietly() {
     // The same with `get --json`: the JSON summary is still stderr's last line.
     let mut args = vec!["get", "--json", "--concurrency", "1"];
     args.extend(ids.iter().take(100).map(String::as_str));
-    let child = command(Some(&target), &args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(Some(&target), &args);
     let (first, ran) = head_one(child);
     assert!(first.starts_with('{'), "{first}");
     ran.assert_code(3);

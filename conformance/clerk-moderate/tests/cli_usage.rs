@@ -231,3 +231,163 @@ fn the_banner_names_the_instance_and_the_url_never_the_key() {
     ran.assert_code(3);
     assert!(ran.stderr.contains("development instance (sk_test_ key)"));
 }
+
+#[test]
+fn ids_not_of_clerks_form_are_each_reported_with_their_line_and_nothing_is_sent() {
+    let emulator = Emulator::start().unwrap();
+    let users = banned_users(&emulator, 2);
+    let scratch = Scratch::new("clerk-form");
+    let file = scratch.file(
+        "export.csv",
+        format!(
+            "email,user_id\n{}\nusr_123\n# fine\nuser_x,user_y\n{}\n",
+            users[0], users[1]
+        )
+        .as_bytes(),
+    );
+    let target = Target::of(&emulator);
+    let ran = run(
+        Some(&target),
+        &["unban", "--from", path_str(&file), "--yes"],
+        None,
+    );
+    ran.assert_code(2);
+    let notes: Vec<&str> = ran.stderr.lines().collect();
+    assert_eq!(notes.len(), 4, "{}", ran.stderr);
+    for (note, (number, id)) in
+        notes
+            .iter()
+            .zip([(1, "email,user_id"), (3, "usr_123"), (5, "user_x,user_y")])
+    {
+        assert!(
+            note.starts_with(&format!(
+                "clerk-moderate: {} line {number}: {id:?} is not a user id",
+                path_str(&file)
+            )),
+            "{note}"
+        );
+    }
+    assert!(notes[0].contains("a CSV line?"), "{}", notes[0]);
+    assert_eq!(
+        notes[3],
+        "clerk-moderate: 3 of 5 ids refused (above): nothing was sent"
+    );
+    assert!(ran.stdout.is_empty());
+
+    // As arguments too.
+    let ran = run(Some(&target), &["lock", "usr_123", users[0].as_str()], None);
+    ran.assert_code(2);
+    assert!(
+        ran.stderr
+            .contains("argument 1: \"usr_123\" is not a user id"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(emulator.request_count(), 0);
+    assert!(users.iter().all(|id| is(&emulator, id, "banned")));
+}
+
+#[test]
+fn past_twenty_bad_lines_the_rest_are_counted() {
+    let emulator = Emulator::start().unwrap();
+    let text: String = (0..30).map(|i| format!("usr_{i}\n")).collect();
+    let ran = run(
+        Some(&Target::of(&emulator)),
+        &["get", "--from", "-"],
+        Some(text.as_bytes()),
+    );
+    ran.assert_code(2);
+    let notes: Vec<&str> = ran.stderr.lines().collect();
+    assert_eq!(notes.len(), 22, "{}", ran.stderr);
+    assert!(
+        notes[19].starts_with("clerk-moderate: standard input line 20: \"usr_19\""),
+        "{}",
+        notes[19]
+    );
+    assert_eq!(notes[20], "clerk-moderate: … and 10 more bad ids");
+    assert_eq!(
+        notes[21],
+        "clerk-moderate: 30 of 30 ids refused (above): nothing was sent"
+    );
+    assert_eq!(emulator.request_count(), 0);
+}
+
+#[test]
+fn a_byte_order_mark_at_the_start_of_an_ids_file_is_accepted() {
+    let emulator = Emulator::start().unwrap();
+    let users = banned_users(&emulator, 2);
+    let scratch = Scratch::new("bom-ids");
+    let file = scratch.file(
+        "ids.txt",
+        format!("\u{feff}{}\r\n{}\r\n", users[0], users[1]).as_bytes(),
+    );
+    let ran = run(
+        Some(&Target::of(&emulator)),
+        &["unban", "--from", path_str(&file)],
+        None,
+    );
+    ran.assert_code(0);
+    assert!(users.iter().all(|id| !is(&emulator, id, "banned")));
+}
+
+#[test]
+fn a_key_that_is_not_a_secret_key_exits_2_naming_the_variable_never_the_value() {
+    let emulator = Emulator::start().unwrap();
+    let user = emulator.seed_banned_user();
+    for key in [
+        "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k",
+        "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k",
+        "eyJhbGciOiJSUzI1NiJ9.payload.signature",
+        "live_0123456789abcdef",
+    ] {
+        let target = Target::of(&emulator).with_key(key);
+        for args in [vec!["unban", user.as_str()], vec!["count"]] {
+            // `run` checks that the key shows in neither output.
+            let ran = run(Some(&target), &args, None);
+            ran.assert_code(2);
+            assert!(
+                ran.stderr.contains("CLERK_SECRET_KEY"),
+                "{key}: {}",
+                ran.stderr
+            );
+            assert!(ran.stdout.is_empty());
+        }
+    }
+    assert_eq!(emulator.request_count(), 0);
+    assert!(is(&emulator, &user, "banned"));
+}
+
+#[test]
+fn get_takes_no_dry_run_journal_or_yes() {
+    let emulator = Emulator::start().unwrap();
+    let user = emulator.seed_banned_user();
+    let scratch = Scratch::new("get-options");
+    let journal = scratch.path("get.journal");
+    let target = Target::of(&emulator);
+    for option in [
+        vec!["--dry-run"],
+        vec!["--journal", path_str(&journal)],
+        vec!["--yes"],
+    ] {
+        let mut args = vec!["get", user.as_str()];
+        args.extend(&option);
+        let ran = run(Some(&target), &args, None);
+        ran.assert_code(2);
+        assert!(
+            ran.stderr
+                .contains(&format!("unexpected argument '{}'", option[0])),
+            "{option:?}: {}",
+            ran.stderr
+        );
+        assert!(ran.stdout.is_empty());
+    }
+    assert!(!journal.exists());
+    assert_eq!(emulator.request_count(), 0);
+    // The options it has still work.
+    run(
+        Some(&target),
+        &["get", user.as_str(), "--json", "--quiet"],
+        None,
+    )
+    .assert_code(0);
+}

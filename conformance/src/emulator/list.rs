@@ -23,8 +23,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use serde_json::Value;
-
+use super::user_view::UserView;
 use crate::decoder::QueryParams;
 
 /// The most values a list filter accepts (the spec: "Accepts up to 100").
@@ -346,52 +345,16 @@ fn parse_bool(value: &str) -> Option<bool> {
 
 // ---- reading a user ------------------------------------------------------------------------
 
-fn string<'a>(user: &'a Value, field: &str) -> Option<&'a str> {
-    user.get(field).and_then(Value::as_str)
+/// What the list reads of a user.
+pub(crate) trait Listed {
+    /// The user's view.
+    fn view(&self) -> &UserView;
 }
 
-fn int(user: &Value, field: &str) -> Option<i64> {
-    user.get(field).and_then(Value::as_i64)
-}
-
-/// `field` of every item of the array `array` (e.g. every `email_address` of
-/// `email_addresses`).
-fn each<'a>(user: &'a Value, array: &str, field: &'a str) -> impl Iterator<Item = &'a str> + Clone {
-    user.get(array)
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice)
-        .iter()
-        .filter_map(move |item| item.get(field).and_then(Value::as_str))
-}
-
-/// The user's primary item of `array` (by `primary_id_field`), else its first.
-fn primary<'a>(
-    user: &'a Value,
-    array: &str,
-    primary_id_field: &str,
-    field: &str,
-) -> Option<&'a str> {
-    let items = user.get(array).and_then(Value::as_array)?;
-    let primary_id = string(user, primary_id_field);
-    items
-        .iter()
-        .find(|item| primary_id.is_some() && item.get("id").and_then(Value::as_str) == primary_id)
-        .or_else(|| items.first())
-        .and_then(|item| item.get(field))
-        .and_then(Value::as_str)
-}
-
-fn organization_ids(user: &Value) -> impl Iterator<Item = &str> + Clone {
-    user.get("organization_memberships")
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice)
-        .iter()
-        .filter_map(|membership| {
-            membership
-                .get("organization")
-                .and_then(|org| org.get("id"))
-                .and_then(Value::as_str)
-        })
+impl Listed for UserView {
+    fn view(&self) -> &UserView {
+        self
+    }
 }
 
 fn contains_folded(haystack: &str, needle: &str) -> bool {
@@ -405,14 +368,14 @@ fn any_equal_folded<'a>(mut values: impl Iterator<Item = &'a str>, wanted: &[Str
 
 impl Filter {
     /// Whether `user` passes every filter.
-    pub(crate) fn admits(&self, user: &Value) -> bool {
-        let emails = each(user, "email_addresses", "email_address");
-        let phones = each(user, "phone_numbers", "phone_number");
-        let wallets = each(user, "web3_wallets", "web3_wallet");
-        let username = string(user, "username");
-        let id = string(user, "id").unwrap_or_default();
-        let first_name = string(user, "first_name");
-        let last_name = string(user, "last_name");
+    pub(crate) fn admits(&self, user: &UserView) -> bool {
+        let emails = strs(&user.email_addresses.values);
+        let phones = strs(&user.phone_numbers.values);
+        let wallets = strs(&user.web3_wallets.values);
+        let username = user.username.as_deref();
+        let id = user.id.as_deref().unwrap_or_default();
+        let first_name = user.first_name.as_deref();
+        let last_name = user.last_name.as_deref();
 
         let exact = any_equal_folded(emails.clone(), &self.email_addresses)
             && any_equal_folded(phones.clone(), &self.phone_numbers)
@@ -422,8 +385,8 @@ impl Filter {
             && (self.external_ids.is_empty()
                 || self
                     .external_ids
-                    .admits(string(user, "external_id").into_iter()))
-            && self.organization_ids.admits(organization_ids(user));
+                    .admits(user.external_id.as_deref().into_iter()))
+            && self.organization_ids.admits(strs(&user.organization_ids));
         let partial = |query: &Option<String>, mut fields: Box<dyn Iterator<Item = &str> + '_>| {
             query
                 .as_deref()
@@ -451,27 +414,23 @@ impl Filter {
                         q,
                     )
             });
-        let state = self
-            .banned
-            .is_none_or(|banned| user.get("banned").and_then(Value::as_bool) == Some(banned));
-        let times = self.created_at.admits(int(user, "created_at"))
-            && self.last_active_at.admits(int(user, "last_active_at"))
-            && self.last_sign_in_at.admits(int(user, "last_sign_in_at"));
+        let state = self.banned.is_none_or(|banned| user.banned == Some(banned));
+        let times = self.created_at.admits(user.created_at)
+            && self.last_active_at.admits(user.last_active_at)
+            && self.last_sign_in_at.admits(user.last_sign_in_at);
         let provider = self.provider.as_ref().is_none_or(|(provider, ids)| {
-            user.get("external_accounts")
-                .and_then(Value::as_array)
-                .is_some_and(|accounts| {
-                    accounts.iter().any(|account| {
-                        let named = |field: &str| account.get(field).and_then(Value::as_str);
-                        named("provider").is_some_and(|p| p.eq_ignore_ascii_case(provider))
-                            && named("provider_user_id").is_some_and(|id| {
-                                ids.iter().any(|wanted| id.eq_ignore_ascii_case(wanted))
-                            })
-                    })
-                })
+            user.external_accounts.iter().any(|(p, id)| {
+                p.eq_ignore_ascii_case(provider)
+                    && ids.iter().any(|wanted| id.eq_ignore_ascii_case(wanted))
+            })
         });
         exact && signed && queries && state && times && provider
     }
+}
+
+/// The strings of `values` as `&str`.
+fn strs(values: &[String]) -> impl Iterator<Item = &str> + Clone {
+    values.iter().map(String::as_str)
 }
 
 // ---- ordering and pages --------------------------------------------------------------------
@@ -483,35 +442,22 @@ enum SortValue {
     Text(String),
 }
 
-fn sort_value(user: &Value, field: &str) -> Option<SortValue> {
-    let text = |s: Option<&str>| s.map(|s| SortValue::Text(s.to_lowercase()));
+fn sort_value(user: &UserView, field: &str) -> Option<SortValue> {
+    let text = |s: Option<&String>| s.map(|s| SortValue::Text(s.to_lowercase()));
     match field {
-        "email_address" => text(primary(
-            user,
-            "email_addresses",
-            "primary_email_address_id",
-            "email_address",
-        )),
-        "phone_number" => text(primary(
-            user,
-            "phone_numbers",
-            "primary_phone_number_id",
-            "phone_number",
-        )),
-        "web3wallet" => text(primary(
-            user,
-            "web3_wallets",
-            "primary_web3_wallet_id",
-            "web3_wallet",
-        )),
-        "first_name" | "last_name" | "username" => text(string(user, field)),
-        _ => int(user, field).map(SortValue::Number),
+        "email_address" => text(user.email_addresses.primary.as_ref()),
+        "phone_number" => text(user.phone_numbers.primary.as_ref()),
+        "web3wallet" => text(user.web3_wallets.primary.as_ref()),
+        "first_name" => text(user.first_name.as_ref()),
+        "last_name" => text(user.last_name.as_ref()),
+        "username" => text(user.username.as_ref()),
+        _ => user.time(field).map(SortValue::Number),
     }
 }
 
 /// Ascending order with nulls last (so descending puts them first, as PostgreSQL does), ties
 /// broken by creation time and then id, so every ordering is total and stable.
-fn compare(a: &Value, b: &Value, field: &str) -> Ordering {
+fn compare(a: &UserView, b: &UserView, field: &str) -> Ordering {
     let by_field = match (sort_value(a, field), sort_value(b, field)) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(_), None) => Ordering::Less,
@@ -519,19 +465,19 @@ fn compare(a: &Value, b: &Value, field: &str) -> Ordering {
         (None, None) => Ordering::Equal,
     };
     by_field
-        .then_with(|| int(a, "created_at").cmp(&int(b, "created_at")))
-        .then_with(|| string(a, "id").cmp(&string(b, "id")))
+        .then_with(|| a.created_at.cmp(&b.created_at))
+        .then_with(|| a.id.cmp(&b.id))
 }
 
 /// The page of users `filter` admits, ordered and cut as `page` says. `Err` when the
 /// `starting_after` user does not exist.
-pub(crate) fn list(
-    users: &HashMap<String, Value>,
+pub(crate) fn list<'a, U: Listed>(
+    users: &'a HashMap<String, U>,
     filter: &Filter,
     page: &Page,
-) -> Result<Vec<Value>, ParamError> {
-    let ordering = |a: &Value, b: &Value| {
-        let ascending = compare(a, b, page.field);
+) -> Result<Vec<&'a U>, ParamError> {
+    let ordering = |a: &U, b: &U| {
+        let ascending = compare(a.view(), b.view(), page.field);
         if page.descending {
             ascending.reverse()
         } else {
@@ -547,9 +493,9 @@ pub(crate) fn list(
             ParamError::value("starting_after", "must be the id of an existing user")
         })?),
     };
-    let mut matching: Vec<&Value> = users
+    let mut matching: Vec<&U> = users
         .values()
-        .filter(|user| filter.admits(user))
+        .filter(|user| filter.admits(user.view()))
         .filter(|user| cursor.is_none_or(|cursor| ordering(user, cursor) == Ordering::Greater))
         .collect();
     matching.sort_by(|a, b| ordering(a, b));
@@ -557,19 +503,21 @@ pub(crate) fn list(
         .into_iter()
         .skip(page.offset)
         .take(page.limit)
-        .cloned()
         .collect())
 }
 
 /// How many users `filter` admits.
-pub(crate) fn count(users: &HashMap<String, Value>, filter: &Filter) -> usize {
-    users.values().filter(|user| filter.admits(user)).count()
+pub(crate) fn count<U: Listed>(users: &HashMap<String, U>, filter: &Filter) -> usize {
+    users
+        .values()
+        .filter(|user| filter.admits(user.view()))
+        .count()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn params(query: &str) -> QueryParams {
         QueryParams::parse(query)
@@ -591,13 +539,19 @@ mod tests {
         (id.to_owned(), user)
     }
 
-    fn ids(users: &[Value]) -> Vec<&str> {
-        users.iter().map(|u| u["id"].as_str().unwrap()).collect()
+    fn views(users: &HashMap<String, Value>) -> HashMap<String, UserView> {
+        users
+            .iter()
+            .map(|(id, u)| (id.clone(), UserView::of(u)))
+            .collect()
     }
 
-    fn run(users: &HashMap<String, Value>, query: &str) -> Result<Vec<Value>, ParamError> {
+    /// The ids of the page `query` asks for.
+    fn run(users: &HashMap<String, Value>, query: &str) -> Result<Vec<String>, ParamError> {
         let p = params(query);
-        list(users, &parse_filter(&p)?, &parse_page(&p)?)
+        let views = views(users);
+        let page = list(&views, &parse_filter(&p)?, &parse_page(&p)?)?;
+        Ok(page.iter().map(|u| u.id.clone().unwrap()).collect())
     }
 
     fn sample() -> HashMap<String, Value> {
@@ -628,46 +582,43 @@ mod tests {
     #[test]
     fn default_order_is_newest_first_and_limit_applies() {
         let users = sample();
+        assert_eq!(run(&users, "").unwrap(), ["user_c", "user_b", "user_a"]);
         assert_eq!(
-            ids(&run(&users, "").unwrap()),
-            ["user_c", "user_b", "user_a"]
-        );
-        assert_eq!(
-            ids(&run(&users, "order_by=%2Bcreated_at&limit=2").unwrap()),
+            run(&users, "order_by=%2Bcreated_at&limit=2").unwrap(),
             ["user_a", "user_b"]
         );
         assert_eq!(
-            ids(&run(&users, "order_by=created_at&offset=2").unwrap()),
+            run(&users, "order_by=created_at&offset=2").unwrap(),
             ["user_c"]
         );
         assert_eq!(
-            ids(&run(&users, "order_by=first_name").unwrap()),
+            run(&users, "order_by=first_name").unwrap(),
             ["user_a", "user_c", "user_b"]
         );
         // Nulls last ascending, first descending.
         assert_eq!(
-            ids(&run(&users, "order_by=username").unwrap()),
+            run(&users, "order_by=username").unwrap(),
             ["user_a", "user_b", "user_c"]
         );
         assert_eq!(
-            ids(&run(&users, "order_by=-username").unwrap()),
+            run(&users, "order_by=-username").unwrap(),
             ["user_c", "user_b", "user_a"]
         );
     }
 
     #[test]
     fn filters() {
-        let users = sample();
+        check_filters(&sample());
+    }
+
+    fn check_filters(users: &HashMap<String, Value>) {
         let check = |query: &str, expected: &[&str]| {
-            let mut got = ids(&run(&users, query).unwrap())
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>();
+            let mut got = run(users, query).unwrap();
             got.sort();
             assert_eq!(got, expected, "{query}");
             let p = params(query);
             assert_eq!(
-                count(&users, &parse_filter(&p).unwrap()),
+                count(&views(users), &parse_filter(&p).unwrap()),
                 expected.len(),
                 "{query}"
             );
@@ -719,8 +670,7 @@ mod tests {
                 None => "banned=true&limit=10".to_owned(),
                 Some(id) => format!("banned=true&limit=10&starting_after={id}"),
             };
-            let page = run(&users, &query).unwrap();
-            let page_ids: Vec<String> = ids(&page).into_iter().map(str::to_owned).collect();
+            let page_ids = run(&users, &query).unwrap();
             // Unban the page, as a moderation run would, before asking for the next one.
             for id in &page_ids {
                 users.get_mut(id).unwrap()["banned"] = false.into();
@@ -787,7 +737,7 @@ mod tests {
         assert_eq!(parse_bool("T"), Some(true));
         // `order_by` keeps its first value, as documented; an empty cursor is no cursor.
         assert_eq!(
-            ids(&run(&users, "order_by=created_at&order_by=bogus&starting_after=").unwrap()),
+            run(&users, "order_by=created_at&order_by=bogus&starting_after=").unwrap(),
             ["user_a", "user_b", "user_c"]
         );
     }

@@ -6,13 +6,38 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// One step of splitmix64: advances `state` and returns the next value.
-pub(crate) fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
+/// splitmix64's increment.
+const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// splitmix64's output function.
+fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// One step of splitmix64: advances `state` and returns the next value.
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(GOLDEN_GAMMA);
+    mix(*state)
+}
+
+/// A splitmix64 sequence shared between threads without a lock: each call advances the state
+/// atomically, so no two calls get the same value.
+#[derive(Debug)]
+pub(crate) struct SharedSequence(AtomicU64);
+
+impl SharedSequence {
+    /// A sequence from `seed`.
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(AtomicU64::new(seed))
+    }
+
+    /// The next value.
+    pub(crate) fn next_u64(&self) -> u64 {
+        let previous = self.0.fetch_add(GOLDEN_GAMMA, Ordering::Relaxed);
+        mix(previous.wrapping_add(GOLDEN_GAMMA))
+    }
 }
 
 /// A seed that differs between processes and between calls: the standard library's hasher
@@ -66,6 +91,15 @@ mod tests {
     #[test]
     fn fresh_seeds_differ() {
         assert_ne!(fresh_seed(), fresh_seed());
+    }
+
+    #[test]
+    fn the_shared_sequence_is_splitmix64() {
+        let mut state = 42;
+        let shared = SharedSequence::new(42);
+        for _ in 0..5 {
+            assert_eq!(shared.next_u64(), splitmix64(&mut state));
+        }
     }
 
     #[test]

@@ -266,6 +266,237 @@ pub(crate) fn realistic_user(id: &str, n: u64) -> Value {
     user
 }
 
+/// OAuth providers of the accounts large users link.
+const PROVIDERS: [(&str, &str); 6] = [
+    (
+        "oauth_google",
+        "email profile openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile",
+    ),
+    ("oauth_github", "read:user user:email"),
+    (
+        "oauth_microsoft",
+        "openid profile email offline_access User.Read",
+    ),
+    ("oauth_apple", "name email"),
+    ("oauth_discord", "identify email"),
+    ("oauth_linkedin_oidc", "openid profile email"),
+];
+const DEVICES: [&str; 6] = [
+    "MacBook Pro",
+    "iPhone 15",
+    "Pixel 8",
+    "YubiKey 5C",
+    "Windows Hello",
+    "iPad Air",
+];
+const PLANS: [&str; 4] = ["free", "pro", "team", "enterprise"];
+const NOTE_TOPICS: [&str; 6] = [
+    "asked for a refund of the last invoice",
+    "reported a login loop after changing their password",
+    "moved to the annual plan after the trial",
+    "flagged by the spam filter for bulk invitations, reviewed and cleared",
+    "requested an export of their data under GDPR article 20",
+    "changed the billing contact and the VAT number",
+];
+
+/// The JSON size of `value`.
+fn json_len(value: &Value) -> usize {
+    serde_json::to_vec(value).map_or(0, |bytes| bytes.len())
+}
+
+/// A verified verification of `strategy`, as Clerk records it.
+fn verified(object: &str, strategy: &str, at: i64) -> Value {
+    json!({
+        "object": object,
+        "status": "verified",
+        "strategy": strategy,
+        "attempts": 1,
+        "expire_at": at + 600_000,
+    })
+}
+
+/// The realistic user `n` grown to about `target` bytes of JSON (never less than the plain
+/// realistic user), as long-lived accounts grow: metadata up to 7 KB (within Clerk's limits),
+/// then, in turn, more email addresses, phone numbers, OAuth accounts, web3 wallets and
+/// passkeys. Deterministic: the same arguments give the same user.
+pub(crate) fn large_user(id: &str, n: u64, target: usize) -> Value {
+    let mut user = realistic_user(id, n);
+    let mut size = json_len(&user);
+    if size >= target {
+        return user;
+    }
+    let mut rng = Rng::new(splitmix64(&mut (n ^ 0x6c61_7267_6575)));
+    let created_at = user["created_at"].as_i64().unwrap_or(BASE_TIMESTAMP_MS);
+    let email = user["email_addresses"][0]["email_address"]
+        .as_str()
+        .unwrap_or("user@example.com")
+        .to_owned();
+    let (local, domain) = email.split_once('@').unwrap_or(("user", "example.com"));
+    let (local, domain) = (local.to_owned(), domain.to_owned());
+
+    size += grow_metadata(&mut user, &mut rng, created_at, (target - size) / 3);
+    for k in 0_u64.. {
+        if size >= target {
+            break;
+        }
+        let at = created_at + i64::try_from(k).unwrap_or(0) * DAY_MS;
+        let salt = n.wrapping_mul(1000).wrapping_add(k);
+        let (array, item) = match k % 5 {
+            0 => {
+                let address = format!("{local}+{k}@{domain}");
+                let link = clerk_id("idn_", 0x006c_6e6b, salt);
+                let mut item = json!({
+                    "id": clerk_id("idn_", 0x0065_6d6c, salt),
+                    "object": "email_address",
+                    "email_address": address,
+                    "reserved": false,
+                    "verification": verified("verification_otp", "email_code", at),
+                    "linked_to": [{ "type": "oauth_google", "id": link }],
+                    "matches_sso_connection": false,
+                    "created_at": at,
+                    "updated_at": at,
+                });
+                if rng.chance(50) {
+                    item["linked_to"] = json!([]);
+                }
+                ("email_addresses", item)
+            }
+            1 => (
+                "phone_numbers",
+                json!({
+                    "id": clerk_id("idn_", 0x0070_686e, salt),
+                    "object": "phone_number",
+                    // The 555-01xx numbers are reserved for fiction.
+                    "phone_number": format!("+1{:03}5550{:03}", 200 + rng.below(700), 100 + rng.below(100)),
+                    "reserved_for_second_factor": k == 1,
+                    "default_second_factor": k == 1,
+                    "reserved": false,
+                    "verification": verified("verification_otp", "phone_code", at),
+                    "linked_to": [],
+                    "backup_codes": null,
+                    "created_at": at,
+                    "updated_at": at,
+                }),
+            ),
+            2 => {
+                let (provider, scopes) = *rng.pick(&PROVIDERS);
+                let image = format!("https://img.clerk.com/emulator/{provider}/{salt}");
+                (
+                    "external_accounts",
+                    json!({
+                        "object": "external_account",
+                        "id": clerk_id("eac_", 0x0065_6163, salt),
+                        "provider": provider,
+                        "identification_id": clerk_id("idn_", 0x006c_6e6b, salt),
+                        "provider_user_id": format!("{}", 100_000_000_000 + rng.below(900_000_000_000)),
+                        "approved_scopes": scopes,
+                        "email_address": format!("{local}@{domain}"),
+                        "email_address_verified": true,
+                        "first_name": user["first_name"],
+                        "last_name": user["last_name"],
+                        "avatar_url": image,
+                        "image_url": image,
+                        "username": user["username"],
+                        "phone_number": null,
+                        "public_metadata": {
+                            "locale": "en-GB",
+                            "profile_url": format!("https://{provider}.example/{local}"),
+                        },
+                        "label": null,
+                        "created_at": at,
+                        "updated_at": at,
+                        "verification": {
+                            "object": "verification_oauth",
+                            "status": "verified",
+                            "strategy": provider,
+                            "attempts": null,
+                            "expire_at": at + 600_000,
+                            "external_verification_redirect_url": null,
+                        },
+                    }),
+                )
+            }
+            3 => (
+                "web3_wallets",
+                json!({
+                    "id": clerk_id("idn_", 0x0077_3377, salt),
+                    "object": "web3_wallet",
+                    "web3_wallet": format!("0x{:016x}{:016x}{:08x}", rng.next_u64(), rng.next_u64(), rng.below(1 << 32)),
+                    "verification": verified("verification_web3", "web3_metamask_signature", at),
+                    "created_at": at,
+                    "updated_at": at,
+                }),
+            ),
+            _ => (
+                "passkeys",
+                json!({
+                    "id": clerk_id("idn_", 0x0070_6b79, salt),
+                    "object": "passkey",
+                    "name": rng.pick(&DEVICES),
+                    "last_used_at": at + DAY_MS / 2,
+                    "verification": {
+                        "object": "verification_passkey",
+                        "status": "verified",
+                        "strategy": "passkey",
+                        "attempts": null,
+                        "expire_at": null,
+                        "nonce": format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64()),
+                    },
+                }),
+            ),
+        };
+        size += json_len(&item) + 1;
+        if let Some(items) = user[array].as_array_mut() {
+            items.push(item);
+        }
+    }
+    user
+}
+
+/// Fills the three metadata objects with about `budget` bytes (at most 7 KB): a plan and
+/// preferences (public), support notes (private), onboarding answers (unsafe). Returns the
+/// bytes added, roughly.
+fn grow_metadata(user: &mut Value, rng: &mut Rng, created_at: i64, budget: usize) -> usize {
+    const MAX_METADATA: usize = 7 * 1024;
+    let budget = budget.min(MAX_METADATA);
+    let before = json_len(&user["public_metadata"])
+        + json_len(&user["private_metadata"])
+        + json_len(&user["unsafe_metadata"]);
+    user["public_metadata"] = json!({
+        "plan": rng.pick(&PLANS),
+        "roles": ["member"],
+        "preferences": { "theme": "system", "language": "en", "digest": "weekly" },
+    });
+    user["unsafe_metadata"] = json!({
+        "onboarding": { "completed": true, "source": "newsletter", "team_size": 1 + rng.below(50) },
+    });
+    let mut notes = Vec::new();
+    // What the metadata holds besides the notes, and the notes' own brackets and keys.
+    let mut size = json_len(&user["public_metadata"]) + json_len(&user["unsafe_metadata"]) + 60;
+    for k in 0_i64.. {
+        let note = json!({
+            "at": created_at + k * 7 * DAY_MS,
+            "by": format!("agent_{:03}", rng.below(1000)),
+            "text": rng.pick(&NOTE_TOPICS),
+            "ticket": format!("T-{:06}", rng.below(1_000_000)),
+        });
+        let note_len = json_len(&note) + 1;
+        if size + note_len > budget {
+            break;
+        }
+        size += note_len;
+        notes.push(note);
+    }
+    user["private_metadata"] = json!({
+        "crm_id": format!("crm_{:08x}", rng.below(1 << 32)),
+        "support_notes": notes,
+    });
+    let after = json_len(&user["public_metadata"])
+        + json_len(&user["private_metadata"])
+        + json_len(&user["unsafe_metadata"]);
+    after.saturating_sub(before)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,5 +602,37 @@ mod tests {
         let spread = created.iter().max().unwrap() - created.iter().min().unwrap();
         assert!(spread > 300 * DAY_MS);
         assert_eq!(realistic_user("user_1", 1), realistic_user("user_1", 1));
+    }
+
+    #[test]
+    fn large_users_reach_their_size_with_every_kind_of_item() {
+        for target in [12_000, 40_000] {
+            let user = large_user("user_big", 7, target);
+            let size = json_len(&user);
+            assert!(
+                size >= target && size < target + 2000,
+                "{size} for {target}"
+            );
+            for array in [
+                "email_addresses",
+                "phone_numbers",
+                "external_accounts",
+                "web3_wallets",
+                "passkeys",
+            ] {
+                assert!(!user[array].as_array().unwrap().is_empty(), "{array}");
+            }
+            let metadata = json_len(&user["public_metadata"])
+                + json_len(&user["private_metadata"])
+                + json_len(&user["unsafe_metadata"]);
+            assert!(metadata <= 7 * 1024 + 200, "{metadata}");
+            assert_eq!(user["id"], "user_big");
+        }
+        // Small targets leave the realistic user as it is.
+        assert_eq!(large_user("user_1", 1, 10), realistic_user("user_1", 1));
+        assert_eq!(
+            large_user("user_1", 1, 20_000),
+            large_user("user_1", 1, 20_000)
+        );
     }
 }

@@ -182,6 +182,52 @@ pub fn started() -> Emulator {
     Emulator::builder().no_rate_limit().start().expect("start")
 }
 
+/// Writes `raw` (a whole request, head and body) on a fresh connection and reads the answer.
+pub fn raw_exchange(addr: SocketAddr, raw: &[u8]) -> Resp {
+    let mut client = Client::connect_to(addr);
+    let stream = client.reader.get_mut();
+    stream.write_all(raw).unwrap();
+    stream.flush().unwrap();
+    client.read_response().expect("response")
+}
+
+/// The emulator's `GET /_emulator/stats`, without a key.
+pub fn stats_of(addr: SocketAddr) -> Value {
+    let resp = Client::connect_to(addr).request("GET", "/_emulator/stats", &[], b"");
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.header("content-type"), Some("application/json"));
+    resp.json()
+}
+
+/// Whether every user of a JSON array answer has `field` equal to `value`.
+pub fn every_user(resp: &Resp, field: &str, value: &Value) -> bool {
+    resp.json()
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {}", String::from_utf8_lossy(&resp.body)))
+        .iter()
+        .all(|user| user[field] == *value)
+}
+
+/// Runs the `clerk-emulator` binary with `args` and standard input closed, to its end (for
+/// what exits at once: help, usage errors, bad files).
+pub fn run_emulator(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_clerk-emulator"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run clerk-emulator")
+}
+
+/// The ids of a JSON array of users.
+pub fn ids_in(users: &Value) -> Vec<String> {
+    users
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {users}"))
+        .iter()
+        .map(|u| u["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
 /// Parses a body as a list of users and returns their ids.
 pub fn ids_of(resp: &Resp) -> Vec<String> {
     resp.json()
@@ -204,11 +250,19 @@ pub struct EmulatorProcess {
     pub secret_key: String,
     /// `(label, value)` of every line after `secret_key`.
     pub users: Vec<(String, String)>,
+    /// The lines printed after the start-up lines (the stats, when it stops).
+    pub later_lines: mpsc::Receiver<String>,
 }
 
 impl EmulatorProcess {
     /// Starts the binary with `args` (standard input a pipe, kept open) and reads its lines.
     pub fn spawn(args: &[&str]) -> Self {
+        Self::spawn_with_timeout(args, TIMEOUT)
+    }
+
+    /// [`EmulatorProcess::spawn`], waiting up to `start_within` for its lines (large users
+    /// take a while to load).
+    pub fn spawn_with_timeout(args: &[&str], start_within: Duration) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_clerk-emulator"))
             .args(args)
             .stdin(Stdio::piped())
@@ -226,8 +280,9 @@ impl EmulatorProcess {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             secret_key: String::new(),
             users: Vec::new(),
+            later_lines: mpsc::channel().1,
         };
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + start_within;
         // The binary prints every line in one write: once the key is there, the users follow
         // at once; a quiet 300 ms after that means they are all in.
         loop {
@@ -250,12 +305,33 @@ impl EmulatorProcess {
             !process.secret_key.is_empty(),
             "the emulator printed no secret_key line"
         );
+        process.later_lines = lines;
         process.addr = process
             .base_url
             .strip_prefix("http://")
             .and_then(|a| a.parse().ok())
             .expect("base_url is http://127.0.0.1:port");
         process
+    }
+
+    /// Sends `signal`, waits for the exit, and returns the `label value` lines printed after
+    /// the start-up lines.
+    pub fn stop_with(&mut self, signal: &str) -> Vec<(String, String)> {
+        self.signal(signal);
+        let status = self.wait_exit(TIMEOUT).expect("exits on the signal");
+        assert!(status.success(), "{status:?}");
+        // The reader thread ends with the child's output, so this ends at once after the last
+        // line; the bounds only guard against a child that would not stop writing.
+        let mut lines = Vec::new();
+        for _ in 0..1000 {
+            let Ok(line) = self.later_lines.recv_timeout(Duration::from_secs(2)) else {
+                break;
+            };
+            if let Some((label, value)) = line.split_once(' ') {
+                lines.push((label.to_owned(), value.to_owned()));
+            }
+        }
+        lines
     }
 
     /// The ids printed with `label` (`user`, `banned_user` or `locked_user`).

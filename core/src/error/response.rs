@@ -382,27 +382,26 @@ pub(crate) fn error_from_parts(
 ) -> ResponseError {
     let retry_after = RetryAfter::from_headers(headers);
     let looks_like_object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    if looks_like_object {
-        if let Ok(parsed) = serde_json::from_slice::<ClerkErrors>(body) {
-            if parsed.has_errors_field() {
-                let ClerkErrors {
-                    errors,
-                    meta,
-                    clerk_trace_id,
-                    extra,
-                    ..
-                } = parsed;
-                return ResponseError::Api(Box::new(ApiError {
-                    status,
-                    errors,
-                    clerk_trace_id: clerk_trace_id.or_else(|| trace_id_header(headers)),
-                    meta,
-                    extra,
-                    retry_after,
-                    headers: headers.clone(),
-                }));
-            }
-        }
+    if looks_like_object
+        && let Ok(parsed) = serde_json::from_slice::<ClerkErrors>(body)
+        && parsed.has_errors_field()
+    {
+        let ClerkErrors {
+            errors,
+            meta,
+            clerk_trace_id,
+            extra,
+            ..
+        } = parsed;
+        return ResponseError::Api(Box::new(ApiError {
+            status,
+            errors,
+            clerk_trace_id: clerk_trace_id.or_else(|| trace_id_header(headers)),
+            meta,
+            extra,
+            retry_after,
+            headers: headers.clone(),
+        }));
     }
     ResponseError::Unstructured(Box::new(UnstructuredError {
         status,

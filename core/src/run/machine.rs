@@ -378,11 +378,11 @@ impl Run {
         self.settle(now);
         self.ledger.stats_mut().responses += 1;
         self.health.transport_failures_in_a_row = 0;
-        if response.status() == StatusCode::TOO_MANY_REQUESTS {
-            if let Some(pacer) = &mut self.pacer {
-                pacer.on_rate_limited(flight.sent_at, now);
-                self.ledger.stats_mut().pace = Some(pacer.current());
-            }
+        if response.status() == StatusCode::TOO_MANY_REQUESTS
+            && let Some(pacer) = &mut self.pacer
+        {
+            pacer.on_rate_limited(flight.sent_at, now);
+            self.ledger.stats_mut().pace = Some(pacer.current());
         }
         let Some(unit) = flight.unit else {
             // Its users were given up on at their deadline, but a fatal answer (the key revoked

@@ -96,10 +96,15 @@ impl Outcome {
         }
     }
 
-    /// The user, as Clerk last answered with it, when the outcome has one.
+    /// The user, as Clerk last showed them, when the outcome has one (a `Failed` one too, when
+    /// a read showed the action not applied).
     pub fn user(&self) -> Option<&User> {
         match self {
             Self::Done(user) | Self::WouldChange(user) | Self::Unchanged(user) => Some(user),
+            Self::Failed(failure) => match &failure.cause {
+                FailureCause::NotApplied { user, .. } => Some(user),
+                _ => None,
+            },
             _ => None,
         }
     }

@@ -29,7 +29,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use clerk_moderation_core::RateLimit;
+use clerk_moderation_core::{Instant, RateLimit};
 
 pub use file::FileBudget;
 pub use memory::MemoryBudget;
@@ -157,20 +157,71 @@ impl StdError for NoPlace {
     }
 }
 
-/// How long a place is leased to a request: until its deadline (or two minutes without one),
-/// plus a window.
-pub(crate) fn lease(until_deadline: Option<Duration>, per: Duration) -> Duration {
-    until_deadline
-        .unwrap_or(Duration::from_secs(120))
-        .saturating_add(per)
+/// The decisions of a driver waiting for a place, made once for both drivers: when to ask, with
+/// which lease, how long to sleep after each answer, and when to give up. The drivers only call
+/// the store and sleep.
+#[derive(Debug)]
+pub(crate) struct PlaceWait {
+    limit: RateLimit,
+    deadline: Option<Instant>,
+    failing_since: Option<Instant>,
+    failures: u32,
 }
 
-/// The wait before asking again: what the store said, within [`ASK_AGAIN_WITHIN`].
-pub(crate) fn ask_again(wait: Duration) -> Duration {
-    wait.min(ASK_AGAIN_WITHIN)
+/// What a driver does after asking the store.
+pub(crate) enum PlaceStep {
+    /// The place is the request's.
+    Granted(Slot),
+    /// Sleep this long, then ask again.
+    Sleep(Duration),
+    /// No place: nothing is sent.
+    GiveUp(NoPlace),
 }
 
-/// The wait before asking a failing store again: 100 ms, doubling to 1 s.
-pub(crate) fn store_backoff(failures: u32) -> Duration {
-    Duration::from_millis(100u64 << failures.min(4)).min(Duration::from_secs(1))
+impl PlaceWait {
+    /// Waiting for a place under `limit` for a request due by `deadline`.
+    pub(crate) fn new(limit: RateLimit, deadline: Option<Instant>) -> Self {
+        Self {
+            limit,
+            deadline,
+            failing_since: None,
+            failures: 0,
+        }
+    }
+
+    /// The lease to ask for at `now`, or why no place is worth asking for any more (the
+    /// deadline passed, or the run was interrupted).
+    pub(crate) fn lease(&self, now: Instant, interrupted: bool) -> Result<Duration, NoPlace> {
+        if interrupted || self.deadline.is_some_and(|d| d <= now) {
+            return Err(NoPlace::Deadline);
+        }
+        let until_deadline = self.deadline.map(|d| d.saturating_duration_since(now));
+        // Until the deadline (two minutes without one), plus a window: a request still in
+        // flight then may arrive up to the deadline.
+        let lease = until_deadline.unwrap_or(Duration::from_secs(120));
+        Ok(lease.saturating_add(self.limit.per))
+    }
+
+    /// What to do after the store answered `taken` at `now`: within [`ASK_AGAIN_WITHIN`] (places
+    /// free as answers come), before the deadline, and for a store that fails, backing off from
+    /// 100 ms to 1 s until it has failed for [`STORE_RETRY`].
+    pub(crate) fn after(&mut self, taken: Result<Take, BudgetError>, now: Instant) -> PlaceStep {
+        let wait = match taken {
+            Ok(Take::Granted(slot)) => return PlaceStep::Granted(slot),
+            Ok(Take::Wait(wait)) => {
+                self.failing_since = None;
+                wait.min(ASK_AGAIN_WITHIN)
+            }
+            Err(error) => {
+                let since = *self.failing_since.get_or_insert(now);
+                if now.saturating_duration_since(since) >= STORE_RETRY {
+                    return PlaceStep::GiveUp(NoPlace::Store(error));
+                }
+                self.failures += 1;
+                Duration::from_millis(100u64 << self.failures.min(4)).min(Duration::from_secs(1))
+            }
+        };
+        let left = self.deadline.map(|d| d.saturating_duration_since(now));
+        PlaceStep::Sleep(left.map_or(wait, |left| wait.min(left)))
+    }
 }

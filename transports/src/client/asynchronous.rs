@@ -16,7 +16,7 @@ use clerk_moderation_core::http::Response;
 use clerk_moderation_core::{
     Action, ApiConfig, BanUser, Call, CallStep, CountUsers, GetUser, Instant, ListUsers,
     LocalAsyncTransport, LockUser, Operation, RateLimit, RetryPolicy, Run, RunOptions, RunStep,
-    TransportFailure, UnbanUser, UnlockUser, User, UserId, UserPages, WaitReason,
+    TransportFailure, UnbanUser, UnlockUser, User, UserId, UserPages,
 };
 
 use super::blocking::not_sent;
@@ -26,7 +26,7 @@ use super::timer::{LocalTimer, Timer, TimerHandle};
 use super::{
     DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, before, engine_now, random_u64, trace, wall_clock,
 };
-use crate::budget::{self, AsyncBudget, NoPlace, Slot, Take};
+use crate::budget::{AsyncBudget, NoPlace, PlaceStep, PlaceWait, Slot};
 
 /// An async client: runs operations over any
 /// [`AsyncTransport`](clerk_moderation_core::AsyncTransport) (or [`LocalAsyncTransport`]),
@@ -227,8 +227,8 @@ impl<T: LocalAsyncTransport, K: TimerHandle> AsyncClient<T, K> {
                         None => {}
                     }
                 }
-                CallStep::Wait { until } => {
-                    trace::waiting(&span, WaitReason::Backoff, until, now);
+                CallStep::Wait { until, reason } => {
+                    trace::waiting(&span, reason, until, now);
                     let until = until.unwrap_or(now + INTERRUPT_CHECK);
                     self.timer.sleep_until(until).await;
                 }
@@ -430,9 +430,8 @@ impl<T: LocalAsyncTransport, K: TimerHandle> AsyncClient<T, K> {
         Ok(answer)
     }
 
-    /// Waits for a place in `budget`, asking again as it says (within a short bound: places
-    /// free as answers come), until the deadline, an interruption, or a store that kept failing
-    /// for [`budget::STORE_RETRY`].
+    /// Waits for a place in `budget` as [`PlaceWait`] decides: until one is granted, the
+    /// deadline passes, the run is interrupted, or the store has kept failing.
     async fn take_place(
         &self,
         budget: &dyn AsyncBudget,
@@ -440,35 +439,19 @@ impl<T: LocalAsyncTransport, K: TimerHandle> AsyncClient<T, K> {
         deadline: Option<Instant>,
         interrupt: Option<&Interrupt>,
     ) -> Result<Slot, NoPlace> {
-        let mut failing_since = None;
-        let mut failures = 0;
+        let mut wait = PlaceWait::new(limit, deadline);
         loop {
-            let now = engine_now();
             let interrupted = interrupt.is_some_and(Interrupt::is_triggered);
-            if deadline.is_some_and(|d| d <= now) || interrupted {
-                return Err(NoPlace::Deadline);
+            let lease = wait.lease(engine_now(), interrupted)?;
+            let taken = budget.take(limit, lease).await;
+            match wait.after(taken, engine_now()) {
+                PlaceStep::Granted(slot) => return Ok(slot),
+                PlaceStep::Sleep(sleep) => {
+                    let until = engine_now() + sleep.min(INTERRUPT_CHECK);
+                    self.timer.sleep_until(until).await;
+                }
+                PlaceStep::GiveUp(no_place) => return Err(no_place),
             }
-            let until_deadline = deadline.map(|d| d.saturating_duration_since(now));
-            let lease = budget::lease(until_deadline, limit.per);
-            let wait = match budget.take(limit, lease).await {
-                Ok(Take::Granted(slot)) => return Ok(slot),
-                Ok(Take::Wait(wait)) => {
-                    failing_since = None;
-                    budget::ask_again(wait)
-                }
-                Err(error) => {
-                    let since = *failing_since.get_or_insert(now);
-                    if now.saturating_duration_since(since) >= budget::STORE_RETRY {
-                        return Err(NoPlace::Store(error));
-                    }
-                    failures += 1;
-                    budget::store_backoff(failures)
-                }
-            };
-            let wait = until_deadline.map_or(wait, |left| wait.min(left));
-            self.timer
-                .sleep_until(engine_now() + wait.min(INTERRUPT_CHECK))
-                .await;
         }
     }
 }

@@ -13,13 +13,12 @@ use clerk_moderation_core::{
     Action, ApiConfig, AttemptId, BanUser, Call, CallStep, CountUsers, Delivery, FailureClass,
     GetUser, Instant, ListUsers, LockUser, Operation, RateLimit, RetryPolicy, Run, RunOptions,
     RunStep, Transport, TransportFailure, UnbanUser, UnlockUser, User, UserId, UserPages,
-    WaitReason,
 };
 
 use super::error::ClientError;
 use super::observer::{Interrupt, RunObserver, RunReport};
 use super::{DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, engine_now, random_u64, trace, wall_clock};
-use crate::budget::{self, Budget, NoPlace, Slot, Take};
+use crate::budget::{Budget, NoPlace, PlaceStep, PlaceWait, Slot};
 
 /// A blocking client: runs operations over any [`Transport`], retrying as its [`RetryPolicy`]
 /// says within a deadline per call (60 s by default), and runs whole moderation jobs
@@ -152,8 +151,8 @@ impl<T: Transport> Client<T> {
                         }
                     }
                 }
-                CallStep::Wait { until } => {
-                    trace::waiting(&span, WaitReason::Backoff, until, now);
+                CallStep::Wait { until, reason } => {
+                    trace::waiting(&span, reason, until, now);
                     // `None` cannot come here (every attempt is answered before the next
                     // poll); a short sleep keeps even that case from spinning.
                     let until = until.unwrap_or(now + INTERRUPT_CHECK);
@@ -392,40 +391,22 @@ fn send_with_place<T: Transport>(
     Ok(answer)
 }
 
-/// Waits for a place in `budget`, asking again as it says (within a short bound: places free
-/// as answers come), until the deadline, an interruption, or a store that kept failing for
-/// [`budget::STORE_RETRY`].
+/// Waits for a place in `budget` as [`PlaceWait`] decides: until one is granted, the deadline
+/// passes, the run is interrupted, or the store has kept failing.
 fn take_place(
     budget: &dyn Budget,
     limit: RateLimit,
     deadline: Option<Instant>,
     interrupt: &Interrupt,
 ) -> Result<Slot, NoPlace> {
-    let mut failing_since = None;
-    let mut failures = 0;
+    let mut wait = PlaceWait::new(limit, deadline);
     loop {
-        let now = engine_now();
-        if deadline.is_some_and(|d| d <= now) || interrupt.is_triggered() {
-            return Err(NoPlace::Deadline);
+        let lease = wait.lease(engine_now(), interrupt.is_triggered())?;
+        match wait.after(budget.take(limit, lease), engine_now()) {
+            PlaceStep::Granted(slot) => return Ok(slot),
+            PlaceStep::Sleep(sleep) => std::thread::sleep(sleep.min(INTERRUPT_CHECK)),
+            PlaceStep::GiveUp(no_place) => return Err(no_place),
         }
-        let until_deadline = deadline.map(|d| d.saturating_duration_since(now));
-        let wait = match budget.take(limit, budget::lease(until_deadline, limit.per)) {
-            Ok(Take::Granted(slot)) => return Ok(slot),
-            Ok(Take::Wait(wait)) => {
-                failing_since = None;
-                budget::ask_again(wait)
-            }
-            Err(error) => {
-                let since = *failing_since.get_or_insert(now);
-                if now.saturating_duration_since(since) >= budget::STORE_RETRY {
-                    return Err(NoPlace::Store(error));
-                }
-                failures += 1;
-                budget::store_backoff(failures)
-            }
-        };
-        let wait = until_deadline.map_or(wait, |left| wait.min(left));
-        std::thread::sleep(wait.min(INTERRUPT_CHECK));
     }
 }
 

@@ -15,9 +15,6 @@ mod enabled {
     use clerk_moderation_core::{AttemptId, FailureClass, Instant, ResponseError, WaitReason};
     use tracing::{Span, field};
 
-    /// The target of every span and event: filter with `clerk_moderation=debug`.
-    const TARGET: &str = "clerk_moderation";
-
     /// A span over a whole call or run.
     pub(crate) struct JobSpan(Span);
 
@@ -25,11 +22,11 @@ mod enabled {
     pub(crate) struct AttemptSpan(Span);
 
     pub(crate) fn call(operation: &'static str, user_id: Option<&str>) -> JobSpan {
-        JobSpan(tracing::info_span!(target: TARGET, "clerk.call", operation, user_id))
+        JobSpan(tracing::info_span!("clerk.call", operation, user_id))
     }
 
     pub(crate) fn run(action: &str, users: usize) -> JobSpan {
-        JobSpan(tracing::info_span!(target: TARGET, "clerk.run", action, users))
+        JobSpan(tracing::info_span!("clerk.run", action, users))
     }
 
     pub(crate) fn attempt(
@@ -39,7 +36,6 @@ mod enabled {
         users: usize,
     ) -> AttemptSpan {
         let span = tracing::debug_span!(
-            target: TARGET,
             parent: &job.0,
             "clerk.attempt",
             attempt = attempt.to_string(),
@@ -49,7 +45,7 @@ mod enabled {
             code = field::Empty,
             trace_id = field::Empty,
         );
-        span.in_scope(|| tracing::trace!(target: TARGET, "sending"));
+        span.in_scope(|| tracing::trace!("sending"));
         AttemptSpan(span)
     }
 
@@ -57,8 +53,7 @@ mod enabled {
         let status = response.status().as_u16();
         span.0.record("status", status);
         if response.status().is_success() {
-            span.0
-                .in_scope(|| tracing::debug!(target: TARGET, status, "answered"));
+            span.0.in_scope(|| tracing::debug!(status, "answered"));
             return;
         }
         // The same reading the core makes, for the code and the trace id.
@@ -70,14 +65,18 @@ mod enabled {
             span.0.record("trace_id", trace_id);
         }
         span.0.in_scope(|| {
-            tracing::info!(target: TARGET, status, code = error.code(), trace_id = error.clerk_trace_id(), "error response")
+            tracing::info!(
+                status,
+                code = error.code(),
+                trace_id = error.clerk_trace_id(),
+                "error response"
+            )
         });
     }
 
     pub(crate) fn failed(span: &AttemptSpan, class: FailureClass) {
         span.0.in_scope(|| {
             tracing::info!(
-                target: TARGET,
                 delivery = ?class.delivery(),
                 transient = class.is_transient(),
                 "no response"
@@ -89,9 +88,9 @@ mod enabled {
         let wait = until
             .map(|u| u.saturating_duration_since(now))
             .unwrap_or(Duration::ZERO);
-        job.0.in_scope(|| {
-            tracing::debug!(target: TARGET, reason = ?reason, wait_ms = wait.as_millis() as u64, "waiting")
-        });
+        job.0.in_scope(
+            || tracing::debug!(reason = ?reason, wait_ms = wait.as_millis() as u64, "waiting"),
+        );
     }
 }
 

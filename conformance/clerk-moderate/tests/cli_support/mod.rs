@@ -105,18 +105,22 @@ pub fn command(target: Option<&Target>, args: &[&str]) -> Command {
 /// Runs the command to its end (bounded), with `stdin` as standard input (empty when `None`),
 /// and checks that the key shows in neither output.
 pub fn run(target: Option<&Target>, args: &[&str], stdin: Option<&[u8]>) -> Ran {
-    let mut command = command(target, args);
-    let child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("clerk-moderate starts");
+    let child = spawn(target, args);
     let ran = finish(child, stdin.unwrap_or_default().to_vec(), RUN_LIMIT);
     if let Some(target) = target {
         assert_key_not_shown(&ran, &target.key);
     }
     ran
+}
+
+/// Starts the command with its standard streams piped, without waiting for it (see [`finish`]).
+pub fn spawn(target: Option<&Target>, args: &[&str]) -> Child {
+    command(target, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("clerk-moderate starts")
 }
 
 /// Feeds `stdin`, collects the outputs (those still piped), and waits at most `limit` (then
@@ -228,6 +232,16 @@ impl Drop for Scratch {
 
 pub fn path_str(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 temporary path")
+}
+
+/// An emulator without a rate limit that waits `latency_ms` before each answer: a run on it
+/// lasts long enough to be stopped, or held, mid-way.
+pub fn slow_emulator(latency_ms: u64) -> Emulator {
+    Emulator::builder()
+        .no_rate_limit()
+        .latency(Duration::from_millis(latency_ms))
+        .start()
+        .expect("the emulator starts")
 }
 
 /// `n` banned users on the emulator.

@@ -1,8 +1,9 @@
-//! The request log: the newest requests, bounded in entries and in bytes, and a count of all.
+//! The request log: [`RecordedRequest`], the newest requests bounded in entries and in bytes,
+//! and a count of all.
 
 use std::collections::VecDeque;
 
-use super::RecordedRequest;
+use http::{HeaderMap, Method};
 
 /// The most requests the log keeps: a long-running emulator (a benchmark, a shared test server)
 /// must not grow without bound. The count of requests received goes on past it.
@@ -11,6 +12,35 @@ pub const MAX_RECORDED_REQUESTS: usize = 10_000;
 /// The most bytes the log keeps (as [`RecordedRequest::approximate_size`] counts them): 32 MiB,
 /// so that large bodies cannot stack up to gigabytes within the entry limit.
 pub const MAX_RECORDED_BYTES: usize = 32 * 1024 * 1024;
+
+/// A request as the emulator received it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// The method.
+    pub method: Method,
+    /// The raw request target: path and query as received, not percent-decoded.
+    pub path: String,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body; empty when the request did not carry the emulator's key (such bodies are read
+    /// and discarded, never kept), when it was over
+    /// [`MAX_REQUEST_BODY`](super::body::MAX_REQUEST_BODY) or too slow, or when it alone was
+    /// larger than the log's byte limit.
+    pub body: Vec<u8>,
+}
+
+impl RecordedRequest {
+    /// What this entry costs the log, roughly: its bytes and a fixed overhead per header and
+    /// per entry, as counted against [`MAX_RECORDED_BYTES`].
+    pub fn approximate_size(&self) -> usize {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 64)
+            .sum();
+        256 + self.path.len() + headers + self.body.len()
+    }
+}
 
 /// The newest requests within both limits, oldest first.
 #[derive(Debug, Default)]
@@ -63,7 +93,6 @@ impl RequestLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::{HeaderMap, Method};
 
     fn request(body_len: usize) -> RecordedRequest {
         RecordedRequest {
