@@ -48,9 +48,10 @@
 //!   uses the system's). Loopback HTTP cannot be kept off a proxy by the transport.
 //! - **no connection pool setting**: keep-alive and reuse are the runtime's.
 //! - **failures are less precise**: Node gives a code in the error's `cause` (`ECONNREFUSED`,
-//!   `ENOTFOUND`, `UND_ERR_CONNECT_TIMEOUT`, certificate codes), which is classified like the
-//!   other transports' errors; browsers and Workers give a bare `TypeError`, read the safe way
-//!   (may have been sent, transient). In a browser, CORS also hides most response headers
+//!   `ENOTFOUND`, `UND_ERR_CONNECT_TIMEOUT`, certificate codes), and Deno says
+//!   `client error (Connect)` for a failure before sending: both are classified like the other
+//!   transports' errors. Browsers and Workers give a bare `TypeError`, read the safe way (may
+//!   have been sent, transient). In a browser, CORS also hides most response headers
 //!   (`Retry-After`, `Clerk-Trace-Id`): and a secret key has no place in a browser anyway.
 //! - **`User-Agent`** is dropped by browsers; Node, Deno and Workers send it.
 
@@ -504,7 +505,10 @@ impl FetchError {
             (Phase::Setup, _) => TransportErrorKind::InvalidRequest,
             (_, Some(code)) => kind_of_code(code, phase),
             (Phase::Body, None) => TransportErrorKind::Io,
-            (Phase::Connect, None) => TransportErrorKind::Other,
+            (Phase::Connect, None) => failure
+                .message
+                .as_deref()
+                .map_or(TransportErrorKind::Other, kind_of_message),
         };
         Self(ErrorRepr::new(
             kind,
@@ -535,6 +539,20 @@ fn kind_of_code(code: &str, phase: Phase) -> TransportErrorKind {
         _ if phase == Phase::Body => K::Io,
         "ECONNRESET" | "EPIPE" | "UND_ERR_SOCKET" | "UND_ERR_CLOSED" | "ETIMEDOUT" => K::Io,
         _ => K::Other,
+    }
+}
+
+/// What a `fetch` rejection without a code means, from its message: Deno's `fetch` (hyper
+/// underneath) says `client error (Connect)` for every failure before the request went out
+/// (DNS, refused, TLS handshake), and names a certificate it refused. Anything else is read the
+/// safe way.
+fn kind_of_message(message: &str) -> TransportErrorKind {
+    if message.contains("invalid peer certificate") {
+        TransportErrorKind::Tls
+    } else if message.contains("client error (Connect)") {
+        TransportErrorKind::Connect
+    } else {
+        TransportErrorKind::Other
     }
 }
 

@@ -1,8 +1,8 @@
 //! One moderation job, defined once, that `tests/` runs natively (the async client over hyper,
-//! on tokio) and on `wasm32-unknown-unknown` under Node (the same client over JavaScript's
-//! `fetch`), each against a `clerk-emulator` with the same seeded users: a paced bulk unban of
-//! 200 users, 5 of whom do not exist. `.ci/wasm` starts the emulators, runs both, and the wasm
-//! test checks that its outcomes are the native run's, line for line.
+//! on tokio) and on `wasm32-unknown-unknown` under Node and Deno (the same client over
+//! JavaScript's `fetch`), each against a `clerk-emulator` with the same seeded users: a paced
+//! bulk unban of 200 users, 5 of whom do not exist. `.ci/wasm` starts the emulators, runs both,
+//! and the wasm test checks that its outcomes are the native run's, line for line.
 //!
 //! The environment the tests read (set by `.ci/wasm`):
 //! - `WASM_E2E_API_URL`, `WASM_E2E_SECRET_KEY`: the emulator;

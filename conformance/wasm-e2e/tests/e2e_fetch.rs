@@ -1,4 +1,4 @@
-//! The job on wasm32 under Node, through JavaScript's `fetch` (`FetchTransport`, `JsTimer`, a
+//! The job on wasm32 under Node (and Deno), through JavaScript's `fetch` (`FetchTransport`, `JsTimer`, a
 //! `LocalAsyncClient`), against the `clerk-emulator` process `.ci/wasm` started: its outcomes
 //! must be the native run's. And the transport's safe defaults, against real peers on
 //! 127.0.0.1: no redirect followed, the timeout, the cap, HTTPS, failures classified.

@@ -1,8 +1,8 @@
 //! `AsyncClient`: drives calls and runs over an async transport, on any async runtime: it
 //! waits through a timer, and keeps its requests in flight in one task. Written once for both
-//! flavours: over an [`AsyncTransport`](clerk_moderation_core::AsyncTransport) and a [`Timer`] its futures are `Send` (tokio's
-//! `spawn`); over a [`LocalAsyncTransport`] or a [`LocalTimer`] they need not be (a
-//! single-threaded executor, wasm32's `fetch`).
+//! flavours: over an [`AsyncTransport`](clerk_moderation_core::AsyncTransport) and a [`Timer`]
+//! its futures are `Send` (tokio's `spawn`); over a [`LocalAsyncTransport`] or a
+//! [`LocalTimer`] they need not be (a single-threaded executor, wasm32's `fetch`).
 
 use std::fmt;
 use std::future::{Future, poll_fn};
