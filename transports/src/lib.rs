@@ -16,6 +16,7 @@
 //! | `ureq` | `ureq::UreqTransport` (blocking) | ureq 3, rustls (ring), webpki-roots, webpki-root-certs, rustls-native-certs |
 //! | `hyper` | `hyper::HyperTransport` (async); implies `tokio` | hyper 1, hyper-util, hyper-rustls (ring), webpki-roots, rustls-native-certs, tokio |
 //! | `reqwest` | `reqwest::ReqwestTransport` (async); implies `tokio` | reqwest 0.13 (rustls, no default features), webpki-roots, rustls-native-certs, tokio |
+//! | `fetch` | on `wasm32-unknown-unknown` only: `fetch::FetchTransport` (JavaScript's `fetch`) and `fetch::JsTimer` (`setTimeout`), for a [`LocalAsyncClient`]; nothing on other targets | wasm-bindgen, wasm-bindgen-futures, js-sys, web-sys |
 //! | `tracing` | spans per call, run and attempt (operation, user id, attempt, status, Clerk code, trace id, waits); never a header or body | tracing |
 //!
 //! Each adapter module re-exports the crates its escape hatches take (`ureq::ureq`,
@@ -26,7 +27,8 @@
 //!
 //! # Safe defaults
 //!
-//! Every built-in transport:
+//! Every built-in transport (the `fetch` transport as far as JavaScript lets it: its module says
+//! what the platform cannot give, such as a connect timeout or a choice of TLS roots):
 //! - **never follows redirects**: a 3xx comes back as a response (the core reads it as an error
 //!   with [`ResponseError::is_redirect`](clerk_moderation_core::ResponseError::is_redirect)),
 //!   so the `Authorization` header is never carried to another host;
