@@ -361,6 +361,6 @@ pub fn is_loopback_host(host: &str) -> bool {
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
         .unwrap_or(host);
-    bare.parse::<std::net::IpAddr>()
+    bare.parse::<core::net::IpAddr>()
         .is_ok_and(|ip| ip.is_loopback())
 }

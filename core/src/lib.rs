@@ -60,5 +60,8 @@ pub use run::{
     RunOptions, RunStats, RunStep, UserOutcome, WaitReason,
 };
 pub use secret_key::{Instance, SecretKey};
-pub use transport::{AsyncTransport, Delivery, FailureClass, Transport, TransportFailure};
+pub use transport::{
+    AsyncTransport, Delivery, FailureClass, LocalAsyncTransport, LocalTransportFn, Transport,
+    TransportFailure, local_transport_fn,
+};
 pub use user_id::{MAX_USER_ID_LEN, UserId};

@@ -1,5 +1,6 @@
-//! The seam between the protocol and the I/O: `Transport` and `AsyncTransport`, and how a
-//! transport says what its failures mean ([`FailureClass`]).
+//! The seam between the protocol and the I/O: `Transport`, `AsyncTransport` and its
+//! single-threaded flavour `LocalAsyncTransport`, and how a transport says what its failures
+//! mean ([`FailureClass`]).
 
 use std::future::Future;
 
@@ -161,6 +162,95 @@ where
     }
 }
 
+/// [`AsyncTransport`] without the `Send` bound on its future: a transport that lives on one
+/// thread, such as a JavaScript `fetch` on `wasm32` (Node, Deno, Cloudflare Workers, a browser),
+/// or one that holds an `Rc`. A client driving it runs on a single-threaded executor.
+///
+/// Every [`AsyncTransport`] is one (a blanket impl), so code written over this trait takes both
+/// flavours. A closure whose future is not `Send` becomes one through [`local_transport_fn`]:
+///
+/// ```
+/// use std::rc::Rc;
+/// use clerk_moderation_core::{LocalAsyncTransport, local_transport_fn};
+///
+/// fn assert_local_transport(_: &impl LocalAsyncTransport) {}
+/// let shared = Rc::new(br#"{"id":"user_1"}"#.to_vec());
+/// let canned = local_transport_fn(move |_request: http::Request<Vec<u8>>| {
+///     // An `Rc` held across an await: this future is not `Send`.
+///     let body = Rc::clone(&shared);
+///     async move { Ok::<_, std::io::Error>(http::Response::new(body.to_vec())) }
+/// });
+/// assert_local_transport(&canned);
+/// ```
+///
+/// Its error is still `Send + Sync`: a run keeps failures in its outcomes, which may cross
+/// threads.
+pub trait LocalAsyncTransport {
+    /// Why no response came back.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Sends `request`; resolves to the response, whatever its status.
+    fn send(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, Self::Error>>;
+
+    /// What `error` means; see [`Transport::classify`]. The default is
+    /// [`FailureClass::UNKNOWN`].
+    fn classify(error: &Self::Error) -> FailureClass {
+        let _ = error;
+        FailureClass::UNKNOWN
+    }
+}
+
+impl<T: AsyncTransport + ?Sized> LocalAsyncTransport for T {
+    type Error = T::Error;
+
+    fn send(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, Self::Error>> {
+        AsyncTransport::send(self, request)
+    }
+
+    fn classify(error: &Self::Error) -> FailureClass {
+        <T as AsyncTransport>::classify(error)
+    }
+}
+
+/// A closure whose future need not be `Send`, as a [`LocalAsyncTransport`]: see
+/// [`local_transport_fn`].
+#[derive(Clone, Copy, Debug)]
+pub struct LocalTransportFn<F>(F);
+
+/// Makes a closure returning a future that is not `Send` (one that awaits a JavaScript promise,
+/// or holds an `Rc`) a [`LocalAsyncTransport`]. A closure whose future is `Send` needs no
+/// wrapper: it is an [`AsyncTransport`], hence a local one too.
+pub fn local_transport_fn<F, Fut, E>(send: F) -> LocalTransportFn<F>
+where
+    F: Fn(Request<Vec<u8>>) -> Fut,
+    Fut: Future<Output = Result<Response<Vec<u8>>, E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    LocalTransportFn(send)
+}
+
+impl<F, Fut, E> LocalAsyncTransport for LocalTransportFn<F>
+where
+    F: Fn(Request<Vec<u8>>) -> Fut,
+    Fut: Future<Output = Result<Response<Vec<u8>>, E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    type Error = E;
+
+    fn send(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, E>> {
+        (self.0)(request)
+    }
+}
+
 /// A transport failure as a run keeps it: its [`FailureClass`] and the error itself, shared, so
 /// that every user of a failed bulk request can hold it without a copy.
 ///
@@ -186,8 +276,10 @@ impl TransportFailure {
         Self::new(T::classify(&error), error)
     }
 
-    /// A failure of an async transport whose [`AsyncTransport::classify`] reads `error`.
-    pub fn from_async_transport<T: AsyncTransport>(error: T::Error) -> Self {
+    /// A failure of an async transport, of either flavour, whose
+    /// [`LocalAsyncTransport::classify`] (for an [`AsyncTransport`], its own
+    /// [`AsyncTransport::classify`]) reads `error`.
+    pub fn from_async_transport<T: LocalAsyncTransport + ?Sized>(error: T::Error) -> Self {
         Self::new(T::classify(&error), error)
     }
 

@@ -2,6 +2,10 @@
 //! read from `CLERK_SECRET_KEY` / `CLERK_API_URL` through a lookup (the process environment is
 //! never changed here).
 
+// Under wasm32-unknown-unknown these tests run in Node, through wasm-bindgen-test.
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use std::env::VarError;
 use std::error::Error as _;
 

@@ -1,5 +1,9 @@
 //! Every operation's request, compared whole against the request it must be.
 
+// Under wasm32-unknown-unknown these tests run in Node, through wasm-bindgen-test.
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use clerk_moderation_core::http::{self, Method, Request};
 use clerk_moderation_core::{
     ApiConfig, BanUser, BanUsers, BuildError, GetUser, LockUser, MAX_BULK_USER_IDS, Operation,

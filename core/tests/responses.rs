@@ -2,6 +2,10 @@
 //! the server said. Fixtures follow the spec's `ClerkErrors` schema and the statuses DESIGN.md
 //! lists.
 
+// Under wasm32-unknown-unknown these tests run in Node, through wasm-bindgen-test.
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clerk_moderation_core::http::{Response, StatusCode};

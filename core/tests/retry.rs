@@ -3,6 +3,10 @@
 //! response's (`ResponseError::retry_delay`), and the policy turns those into a wait, as `Call`
 //! and `Run` do.
 
+// Under wasm32-unknown-unknown these tests run in Node, through wasm-bindgen-test.
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clerk_moderation_core::http::Response;

@@ -1,6 +1,10 @@
 //! The moderation run against a simulated Clerk on a simulated clock: whole jobs, faults
 //! included, checked rule by rule, in milliseconds of real time.
 
+// Under wasm32-unknown-unknown these tests run in Node, through wasm-bindgen-test.
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 mod support;
 
 use std::collections::HashMap;
@@ -495,7 +499,7 @@ fn a_retry_after_longer_than_the_wait_budget_stops_the_run() {
         panic!()
     };
     let answer = support::sim::clerk_error(429, "too_many_requests", Some("86400"));
-    run.on_response(attempt, answer, now, std::time::SystemTime::now());
+    run.on_response(attempt, answer, now, support::sim::wall(now, now));
     assert!(matches!(run.poll(now), RunStep::Finished));
     let stats = *run.stats();
     assert_eq!(
@@ -520,7 +524,7 @@ fn an_answer_for_another_user_is_a_failure_not_a_success() {
         .status(200)
         .body(r#"{"id":"user_other","locked":false}"#)
         .unwrap();
-    run.on_response(attempt, answer, now, std::time::SystemTime::now());
+    run.on_response(attempt, answer, now, support::sim::wall(now, now));
     let outcome = run.take_outcomes().next().unwrap();
     assert!(matches!(
         &outcome.outcome,
@@ -559,7 +563,7 @@ fn an_interrupted_run_sends_nothing_more_and_awaits_what_is_in_flight() {
             .status(200)
             .body(format!(r#"{{"id":"{}","locked":true}}"#, all[i]))
             .unwrap();
-        run.on_response(attempt, answer, now, std::time::SystemTime::now());
+        run.on_response(attempt, answer, now, support::sim::wall(now, now));
     }
     assert!(matches!(run.poll(now), RunStep::Finished));
     let done: Vec<_> = run.take_outcomes().collect();

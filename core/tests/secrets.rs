@@ -1,5 +1,9 @@
 //! The secret key never shows in a `Debug` or `Display`: config, key, request, errors.
 
+// Under wasm32-unknown-unknown these tests run in Node, through wasm-bindgen-test.
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use clerk_moderation_core::{
     ApiConfig, BanUsers, BuildError, Operation, SecretKey, UnlockUser, UserId,
 };

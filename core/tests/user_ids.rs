@@ -1,5 +1,9 @@
 //! Hostile user ids are refused before anything is built; what is accepted names one path.
 
+// Under wasm32-unknown-unknown these tests run in Node, through wasm-bindgen-test.
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use clerk_moderation_core::{
     ApiConfig, BuildError, GetUser, Operation, SecretKey, UnlockUser, UserId, UserIdProblem,
 };

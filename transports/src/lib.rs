@@ -17,6 +17,7 @@
 //! | `hyper` | `hyper::HyperTransport` (async); implies `tokio` | hyper 1, hyper-util, hyper-rustls (ring), webpki-roots, rustls-native-certs, tokio |
 //! | `reqwest` | `reqwest::ReqwestTransport` (async); implies `tokio` | reqwest 0.13 (rustls, no default features), webpki-roots, rustls-native-certs, tokio |
 //! | `tower` | `tower::TowerTransport` (async): over any `tower::Service<http::Request<B>>` | tower-service, http-body, http-body-util: no runtime, no TLS |
+//! | `fetch` | on `wasm32-unknown-unknown` only: `fetch::FetchTransport` (JavaScript's `fetch`) and `fetch::JsTimer` (`setTimeout`), for a [`LocalAsyncClient`]; nothing on other targets | wasm-bindgen, wasm-bindgen-futures, js-sys, web-sys |
 //! | `tracing` | spans per call, run and attempt (operation, user id, attempt, status, Clerk code, trace id, waits); never a header or body | tracing |
 //!
 //! Each adapter module re-exports the crates its escape hatches take (`ureq::ureq`,
@@ -27,7 +28,8 @@
 //!
 //! # Safe defaults
 //!
-//! Every built-in transport:
+//! Every built-in transport (the `fetch` transport as far as JavaScript lets it: its module says
+//! what the platform cannot give, such as a connect timeout or a choice of TLS roots):
 //! - **never follows redirects**: a 3xx comes back as a response (the core reads it as an error
 //!   with [`ResponseError::is_redirect`](clerk_moderation_core::ResponseError::is_redirect)),
 //!   so the `Authorization` header is never carried to another host;
@@ -65,7 +67,7 @@
 //! # Calls and runs
 //!
 //! A client's single-user methods (`unlock`, `unban`, `lock`, `ban`, `get_user`) and `execute`
-//! retry as the [`RetryPolicy`](clerk_moderation_core::RetryPolicy) says (429 after its
+//! retry as the [`RetryPolicy`] says (429 after its
 //! `Retry-After`, 409 `resource_locked`, 502/503/504, transient transport failures; never a 404
 //! or a 401), within a 60 s deadline per call. [`ClientError`] says why it stopped.
 //!
@@ -155,6 +157,8 @@ mod tls;
 ))]
 mod wire;
 
+#[cfg(all(feature = "fetch", target_family = "wasm", target_os = "unknown"))]
+pub mod fetch;
 #[cfg(feature = "hyper")]
 pub mod hyper;
 #[cfg(feature = "reqwest")]
@@ -169,16 +173,16 @@ pub use clerk_moderation_core::http;
 // The core's names a call or a run needs, so that one import does for the common path.
 pub use clerk_moderation_core::{
     Action, ApiConfig, AsyncTransport, BuildError, CallError, Delivery, EnvError, Failure,
-    FailureCause, FailureClass, Instance, NotAttemptedReason, Outcome, OutcomeKind, Pace,
-    RateLimit, ResponseError, RetryPolicy, RunOptions, RunStats, SecretKey, StopReason, Transport,
-    TransportFailure, User, UserId, UserOutcome, is_loopback_host,
+    FailureCause, FailureClass, Instance, LocalAsyncTransport, NotAttemptedReason, Outcome,
+    OutcomeKind, Pace, RateLimit, ResponseError, RetryPolicy, RunOptions, RunStats, SecretKey,
+    StopReason, Transport, TransportFailure, User, UserId, UserOutcome, is_loopback_host,
 };
 
 #[cfg(feature = "tokio")]
 pub use client::TokioTimer;
 pub use client::{
-    AsyncClient, Client, ClientError, DEFAULT_CALL_DEADLINE, Interrupt, RunObserver, RunReport,
-    Timer,
+    AsyncClient, Client, ClientError, DEFAULT_CALL_DEADLINE, Interrupt, LocalAsyncClient,
+    LocalTimer, LocalTimerFn, RunObserver, RunReport, Timer, TimerHandle, local_timer_fn,
 };
 pub use error::{TlsFailure, TransportError, TransportErrorKind};
 

@@ -1,9 +1,10 @@
 //! `MemoryBudget`: one window shared by the runs of one process.
 
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use clerk_moderation_core::{Grant, RateLimit, SharedWindow};
+// The core's `Instant`: std's, or web-time's on wasm32-unknown-unknown, where std's panics.
+use clerk_moderation_core::{Grant, Instant, RateLimit, SharedWindow};
 
 use super::{AsyncBudget, Budget, BudgetError, Slot, StoreFuture, Take};
 

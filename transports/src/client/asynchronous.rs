@@ -1,38 +1,48 @@
-//! `AsyncClient`: drives calls and runs over an [`AsyncTransport`], on any async runtime: it
-//! waits through a [`Timer`], and keeps its requests in flight in one task.
+//! `AsyncClient`: drives calls and runs over an async transport, on any async runtime: it
+//! waits through a timer, and keeps its requests in flight in one task. Written once for both
+//! flavours: over an [`AsyncTransport`](clerk_moderation_core::AsyncTransport) and a [`Timer`]
+//! its futures are `Send` (tokio's `spawn`); over a [`LocalAsyncTransport`] or a
+//! [`LocalTimer`] they need not be (a single-threaded executor, wasm32's `fetch`).
 
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
 use clerk_moderation_core::http::Response;
 use clerk_moderation_core::{
-    Action, ApiConfig, AsyncTransport, AttemptId, BanUser, Call, CallStep, CountUsers, GetUser,
-    Instant, ListUsers, LockUser, Operation, RateLimit, RetryPolicy, Run, RunOptions, RunStep,
+    Action, ApiConfig, BanUser, Call, CallStep, CountUsers, GetUser, Instant, ListUsers,
+    LocalAsyncTransport, LockUser, Operation, RateLimit, RetryPolicy, Run, RunOptions, RunStep,
     TransportFailure, UnbanUser, UnlockUser, User, UserId, UserPages,
 };
 
 use super::blocking::not_sent;
 use super::error::ClientError;
 use super::observer::{Interrupt, RunObserver, RunReport};
-use super::timer::Timer;
-use super::{DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, engine_now, random_u64, trace, wall_clock};
+use super::timer::{LocalTimer, Timer, TimerHandle};
+use super::{
+    DEFAULT_CALL_DEADLINE, INTERRUPT_CHECK, before, engine_now, random_u64, trace, wall_clock,
+};
 use crate::budget::{AsyncBudget, NoPlace, PlaceStep, PlaceWait, Slot};
 
-/// A future the runtime's timer completes.
-type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// An async client: runs operations over any [`AsyncTransport`], retrying as its
+/// An async client: runs operations over any
+/// [`AsyncTransport`](clerk_moderation_core::AsyncTransport) (or [`LocalAsyncTransport`]),
+/// retrying as its
 /// [`RetryPolicy`] says within a deadline per call (60 s by default, the attempt in flight cut
 /// there), and runs whole moderation jobs ([`AsyncClient::run`]) with several requests in
 /// flight in one task.
 ///
-/// It needs no particular runtime: it waits through a [`Timer`]. [`AsyncClient::new`] (feature
+/// It needs no particular runtime: it waits through a [`Timer`]. `AsyncClient::new` (feature
 /// `tokio`) uses tokio's; [`AsyncClient::with_timer`] takes any other, such as smol's. Its
-/// futures are `Send` when the transport's are.
+/// futures are `Send` when the transport's are (and the observer of a run is).
+///
+/// On a single-threaded executor, over a transport or a timer whose futures are not `Send` (a
+/// JavaScript `fetch` and `setTimeout` on wasm32), it is a [`LocalAsyncClient`], made with
+/// [`AsyncClient::with_local_timer`]: the same client, holding its timer as
+/// `Rc<dyn LocalTimer>` (see [`TimerHandle`]).
 ///
 /// ```
 /// use clerk_moderation_core::{ApiConfig, SecretKey, UserId};
@@ -54,16 +64,42 @@ type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// # }
 /// ```
 #[derive(Clone)]
-pub struct AsyncClient<T> {
+pub struct AsyncClient<T, K = Arc<dyn Timer>> {
     config: ApiConfig,
     transport: T,
     retry: RetryPolicy,
     deadline: Option<Duration>,
-    timer: Arc<dyn Timer>,
+    timer: K,
     budget: Option<Arc<dyn AsyncBudget>>,
 }
 
-impl<T> fmt::Debug for AsyncClient<T> {
+/// An [`AsyncClient`] for single-threaded executors: its timer (and, if it likes, its
+/// transport) need not be `Send`, so neither are its futures. Made with
+/// [`AsyncClient::with_local_timer`].
+///
+/// ```
+/// use std::rc::Rc;
+/// use clerk_moderation_core::{ApiConfig, SecretKey, UserId, local_transport_fn};
+/// use clerk_moderation_transports::{AsyncClient, LocalAsyncClient, local_timer_fn};
+///
+/// // A transport and a timer whose futures hold an `Rc`, as JavaScript's do on wasm32.
+/// let body = Rc::new(br#"{"id":"user_1","object":"user","banned":false}"#.to_vec());
+/// let transport = local_transport_fn(move |_request: http::Request<Vec<u8>>| {
+///     let body = Rc::clone(&body);
+///     async move { Ok::<_, std::io::Error>(http::Response::new(body.to_vec())) }
+/// });
+/// let timer = local_timer_fn(|_at| {
+///     let here = Rc::new(());
+///     async move { drop(here) }
+/// });
+/// let config = ApiConfig::new(SecretKey::new("sk_test_x").unwrap());
+/// let client: LocalAsyncClient<_> = AsyncClient::with_local_timer(config, transport, timer);
+/// let user = smol::block_on(client.unban(&UserId::new("user_1").unwrap())).unwrap();
+/// assert_eq!(user.id, "user_1");
+/// ```
+pub type LocalAsyncClient<T> = AsyncClient<T, Rc<dyn LocalTimer>>;
+
+impl<T, K> fmt::Debug for AsyncClient<T, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncClient")
             .field("config", &self.config)
@@ -74,7 +110,7 @@ impl<T> fmt::Debug for AsyncClient<T> {
 }
 
 #[cfg(feature = "tokio")]
-impl<T: AsyncTransport> AsyncClient<T> {
+impl<T: LocalAsyncTransport> AsyncClient<T> {
     /// A client on tokio's timer (the runtime needs its time driver on), with the default
     /// [`RetryPolicy`] and a 60 s deadline per call.
     pub fn new(config: ApiConfig, transport: T) -> Self {
@@ -82,15 +118,31 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 }
 
-impl<T: AsyncTransport> AsyncClient<T> {
-    /// A client that waits with `timer`, on any runtime.
+impl<T: LocalAsyncTransport> AsyncClient<T> {
+    /// A client that waits with `timer`, on any runtime. Its futures are `Send` when the
+    /// transport's are.
     pub fn with_timer(config: ApiConfig, transport: T, timer: impl Timer) -> Self {
+        Self::with_timer_handle(config, transport, Arc::new(timer))
+    }
+}
+
+impl<T: LocalAsyncTransport> LocalAsyncClient<T> {
+    /// A client for a single-threaded executor, that waits with `timer`, whose futures need not
+    /// be `Send` (on wasm32, the `fetch` feature's `fetch::JsTimer`). Any [`Timer`] is a
+    /// [`LocalTimer`] too.
+    pub fn with_local_timer(config: ApiConfig, transport: T, timer: impl LocalTimer) -> Self {
+        Self::with_timer_handle(config, transport, Rc::new(timer))
+    }
+}
+
+impl<T: LocalAsyncTransport, K: TimerHandle> AsyncClient<T, K> {
+    fn with_timer_handle(config: ApiConfig, transport: T, timer: K) -> Self {
         Self {
             config,
             transport,
             retry: RetryPolicy::default(),
             deadline: Some(DEFAULT_CALL_DEADLINE),
-            timer: Arc::new(timer),
+            timer,
             budget: None,
         }
     }
@@ -249,10 +301,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         ids: impl IntoIterator<Item = UserId>,
         options: RunOptions,
         observer: impl RunObserver,
-    ) -> RunReport
-    where
-        T: Sync,
-    {
+    ) -> RunReport {
         self.run_until(action, ids, options, observer, &Interrupt::new())
             .await
     }
@@ -266,10 +315,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         options: RunOptions,
         mut observer: impl RunObserver,
         interrupt: &Interrupt,
-    ) -> RunReport
-    where
-        T: Sync,
-    {
+    ) -> RunReport {
         let started = engine_now();
         let options = match options.seed() {
             Some(_) => options,
@@ -277,7 +323,9 @@ impl<T: AsyncTransport> AsyncClient<T> {
         };
         let mut run = Run::new(self.config.clone(), action, ids, options);
         let span = trace::run(action.as_str(), run.user_ids().len());
-        let mut in_flight: Vec<InFlight<'_, T::Error>> = Vec::new();
+        // One type of future (the block below), boxed to stay pinned as the list changes; it is
+        // `Send` when the transport's and the timer's futures are.
+        let mut in_flight = Vec::new();
         let default_pace = RateLimit::default_pace(self.config.secret_key().instance());
         let mut attempt_spans = std::collections::HashMap::new();
         loop {
@@ -357,10 +405,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
 /// sent (no place in the shared budget).
 type Sent<E> = Result<Result<Response<Vec<u8>>, E>, TransportFailure>;
 
-/// A request in flight: its attempt, and its answer, or `None` if its deadline came first.
-type InFlight<'a, E> = Pin<Box<dyn Future<Output = (AttemptId, Option<Sent<E>>)> + Send + 'a>>;
-
-impl<T: AsyncTransport> AsyncClient<T> {
+impl<T: LocalAsyncTransport, K: TimerHandle> AsyncClient<T, K> {
     /// Sends `request`, first taking a place in the shared budget if there is one (and handing
     /// it back with the answer). Without a place by the deadline, or with a store that keeps
     /// failing, nothing is sent: the failure says so.
@@ -411,27 +456,12 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 }
 
-/// `future`'s output, or `None` if `timer` completes first (the future is then dropped).
-async fn before<F: Future>(future: F, mut timer: Sleep) -> Option<F::Output> {
-    let mut future = std::pin::pin!(future);
-    poll_fn(|cx| {
-        if let Poll::Ready(output) = future.as_mut().poll(cx) {
-            return Poll::Ready(Some(output));
-        }
-        match timer.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
-    })
-    .await
-}
-
 /// Waits until a request in flight is answered or `timer` completes; returns every answer ready
 /// by then (none if the timer came first).
-async fn next_answers<A>(
-    in_flight: &mut Vec<Pin<Box<dyn Future<Output = A> + Send + '_>>>,
-    mut timer: Sleep,
-) -> Vec<A> {
+async fn next_answers<F: Future>(
+    in_flight: &mut Vec<Pin<Box<F>>>,
+    mut timer: impl Future<Output = ()> + Unpin,
+) -> Vec<F::Output> {
     poll_fn(|cx| {
         let mut ready = Vec::new();
         let mut i = 0;
@@ -445,7 +475,7 @@ async fn next_answers<A>(
                 Poll::Pending => i += 1,
             }
         }
-        if !ready.is_empty() || timer.as_mut().poll(cx).is_ready() {
+        if !ready.is_empty() || Pin::new(&mut timer).poll(cx).is_ready() {
             return Poll::Ready(std::mem::take(&mut ready));
         }
         Poll::Pending

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use clerk_moderation_core::{NotAttemptedReason, RunStats, UserOutcome, WaitReason};
+use clerk_moderation_core::{Instant, NotAttemptedReason, RunStats, UserOutcome, WaitReason};
 
 /// Watches a run: each user's outcome as soon as it is known, and, if it cares, each wait and
 /// each request. A closure `FnMut(UserOutcome)` is one.

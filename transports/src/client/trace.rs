@@ -9,10 +9,10 @@
 
 #[cfg(feature = "tracing")]
 mod enabled {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use clerk_moderation_core::http::Response;
-    use clerk_moderation_core::{AttemptId, FailureClass, ResponseError, WaitReason};
+    use clerk_moderation_core::{AttemptId, FailureClass, Instant, ResponseError, WaitReason};
     use tracing::{Span, field};
 
     /// A span over a whole call or run.
@@ -99,10 +99,8 @@ pub(crate) use enabled::*;
 
 #[cfg(not(feature = "tracing"))]
 mod disabled {
-    use std::time::Instant;
-
     use clerk_moderation_core::http::Response;
-    use clerk_moderation_core::{AttemptId, FailureClass, WaitReason};
+    use clerk_moderation_core::{AttemptId, FailureClass, Instant, WaitReason};
 
     pub(crate) struct JobSpan;
     pub(crate) struct AttemptSpan;
