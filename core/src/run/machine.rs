@@ -23,7 +23,7 @@ use crate::model::User;
 use crate::operation::parse_json_response;
 use crate::operations::{MAX_BULK_USER_IDS, MAX_FILTER_VALUES};
 use crate::retry::{StopReason, splitmix64};
-use crate::transport::TransportFailure;
+use crate::transport::{Delivery, TransportFailure};
 use crate::user_id::UserId;
 
 /// What the driver does next. Not `#[non_exhaustive]`: a driver must handle every step, so a
@@ -375,7 +375,10 @@ impl Run {
         let Some(flight) = self.schedule.land(attempt) else {
             return;
         };
-        self.settle(now);
+        self.health.first_request_settled = true;
+        if let Some(pacer) = &mut self.pacer {
+            pacer.on_answered(flight.sent_at, now);
+        }
         self.ledger.stats_mut().responses += 1;
         self.health.transport_failures_in_a_row = 0;
         if response.status() == StatusCode::TOO_MANY_REQUESTS
@@ -432,10 +435,17 @@ impl Run {
         let Some(flight) = self.schedule.land(attempt) else {
             return;
         };
-        self.settle(now);
-        self.ledger.stats_mut().transport_failures += 1;
+        self.health.first_request_settled = true;
         let failure = failure.without_secret(self.config.secret_key().expose_secret().as_bytes());
         let class = failure.class();
+        if let Some(pacer) = &mut self.pacer {
+            match class.delivery() {
+                Delivery::NotSent => pacer.on_not_sent(),
+                Delivery::Sent => pacer.on_answered(flight.sent_at, now),
+                _ => pacer.on_lost(now),
+            }
+        }
+        self.ledger.stats_mut().transport_failures += 1;
         let Some(unit) = flight.unit else {
             if !class.is_transient() && class.was_not_sent() {
                 self.stop(NotAttemptedReason::Fatal(Arc::new(FatalError::Transport(
@@ -518,15 +528,6 @@ impl Run {
     }
 
     // ---- bookkeeping -------------------------------------------------------------------------
-
-    /// A request in flight was answered, failed, or given up on: the first request is settled,
-    /// and the request's place in the pace is held for one more window.
-    fn settle(&mut self, now: Instant) {
-        self.health.first_request_settled = true;
-        if let Some(pacer) = &mut self.pacer {
-            pacer.on_settled(now);
-        }
-    }
 
     /// Gives up on users whose deadline passed: with a request in flight (it may have been
     /// applied), or waiting for a retry the deadline will not allow.

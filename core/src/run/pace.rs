@@ -72,8 +72,10 @@ impl RateLimit {
 /// Paces requests under a [`RateLimit`] as the server counts them: in no window of `per` at
 /// the server do more than `requests` of this pacer's requests arrive, whatever the latency.
 ///
-/// A request holds its place from when it is handed out until `per` after its answer (or
-/// failure) is known. Its arrival at the server lies between those two moments, so any window
+/// A request holds its place from when it is handed out until `per` after its answer is known
+/// ([`Pacer::on_answered`]); one that got no answer but may have been sent holds it longer, by
+/// the longest round trip seen ([`Pacer::on_lost`]); one certainly not sent frees it at once
+/// ([`Pacer::on_not_sent`]). Its arrival at the server lies between those two moments, so any window
 /// of `per` at the server sees only requests that all held their places at once — at the last
 /// of their hand-outs — and there are never more than `requests` of those. A first burst slowed
 /// by connection setup cannot then be replayed on warm connections inside one of Clerk's
@@ -105,7 +107,7 @@ impl RateLimit {
 /// // Both places are held until their answers come: nothing can say when the third may go.
 /// assert_eq!(pacer.next_allowed(start + ms(600)), None);
 /// // The first is answered at 700 ms: its place frees a window after that.
-/// pacer.on_settled(start + ms(700));
+/// pacer.on_answered(start, start + ms(700));
 /// assert_eq!(pacer.next_allowed(start + ms(800)), Some(start + ms(1700)));
 /// ```
 #[derive(Clone, Debug)]
@@ -123,6 +125,9 @@ pub struct Pacer {
     last_rate_limited_at: u32,
     /// When the pace may next climb a step.
     climb_at: Option<Instant>,
+    /// The longest an answered request took, from its hand-out to its answer: how late a
+    /// request that got no answer may still arrive.
+    longest_round_trip: Duration,
     /// The smoothing's schedule: when the next request would be due if requests went out one
     /// every `per / allowed` (a GCRA's theoretical arrival time).
     due: Option<Instant>,
@@ -142,6 +147,7 @@ impl Pacer {
             lowered_at: None,
             last_rate_limited_at: limit.requests,
             climb_at: None,
+            longest_round_trip: Duration::ZERO,
             due: None,
         }
     }
@@ -200,11 +206,33 @@ impl Pacer {
             .map_or(now, |at| at.max(now))
     }
 
-    /// Notes that a request's answer (or failure) is known at `now`: its place stays held for
-    /// `per` more, the longest its arrival at the server can still count there.
-    pub fn on_settled(&mut self, now: Instant) {
+    /// Notes that the answer to a request handed out at `sent_at` came at `now` (or a response
+    /// began to): it arrived at the server by then, so its place stays held for `per` more, the
+    /// longest its arrival can still count there.
+    pub fn on_answered(&mut self, sent_at: Instant, now: Instant) {
+        let round_trip = now.saturating_duration_since(sent_at);
+        self.longest_round_trip = self.longest_round_trip.max(round_trip);
+        self.hold_for(now, self.limit.per);
+    }
+
+    /// Notes that a request got no answer by `now` and may still have been sent (cut at its
+    /// deadline, timed out, reset): it may reach the server even later, as a request written
+    /// just before its connection closed does. Its place stays held for `per` plus the longest
+    /// round trip seen so far.
+    pub fn on_lost(&mut self, now: Instant) {
+        self.hold_for(now, self.limit.per.saturating_add(self.longest_round_trip));
+    }
+
+    /// Notes that a request was certainly not sent (refused before connecting, no place in a
+    /// shared budget): it never reaches the server, so its place frees at once.
+    pub fn on_not_sent(&mut self) {
         self.in_flight = self.in_flight.saturating_sub(1);
-        let Some(release) = now.checked_add(self.limit.per) else {
+    }
+
+    /// The request in flight no longer is: its place is held until `hold` after `now`.
+    fn hold_for(&mut self, now: Instant, hold: Duration) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let Some(release) = now.checked_add(hold) else {
             return;
         };
         // Answers are reported in time order; keep the order even if a driver's clock is not.

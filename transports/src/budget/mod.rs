@@ -223,10 +223,11 @@ impl PlaceWait {
             return Err(NoPlace::Deadline);
         }
         let until_deadline = self.deadline.map(|d| d.saturating_duration_since(now));
-        // Until the deadline (two minutes without one), plus a window: a request still in
-        // flight then may arrive up to the deadline.
+        // Until the deadline (two minutes without one), plus two windows: a request cut there
+        // may still reach the server a little later (written just before its connection
+        // closed), and then counts for a window.
         let lease = until_deadline.unwrap_or(Duration::from_secs(120));
-        Ok(lease.saturating_add(self.limit.per))
+        Ok(lease.saturating_add(self.limit.per.saturating_mul(2)))
     }
 
     /// What to do after the store answered `taken` at `now`: within [`ASK_AGAIN_WITHIN`] (places
@@ -250,5 +251,14 @@ impl PlaceWait {
         };
         let left = self.deadline.map(|d| d.saturating_duration_since(now));
         PlaceStep::Sleep(left.map_or(wait, |left| wait.min(left)))
+    }
+}
+
+/// How long a place stays held after its request ended: a window after an answer; two after a
+/// failure, since a request that got no answer may still reach the server a little later.
+pub(crate) fn hold_after<R, E>(answer: &Result<R, E>, per: Duration) -> Duration {
+    match answer {
+        Ok(_) => per,
+        Err(_) => per.saturating_mul(2),
     }
 }

@@ -426,7 +426,8 @@ impl<T: LocalAsyncTransport, K: TimerHandle> AsyncClient<T, K> {
         let answer = self.transport.send(request).await;
         // A release that fails leaves the place to its lease, longer than a window: the budget
         // only errs on the safe side.
-        let _ = budget.release(slot, limit.per).await;
+        let hold = crate::budget::hold_after(&answer, limit.per);
+        let _ = budget.release(slot, hold).await;
         Ok(answer)
     }
 

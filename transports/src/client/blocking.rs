@@ -387,7 +387,8 @@ fn send_with_place<T: Transport>(
     let answer = transport.send(request);
     // A release that fails leaves the place to its lease, longer than a window: the budget
     // only errs on the safe side.
-    let _ = budget.release(slot, limit.per);
+    let hold = crate::budget::hold_after(&answer, limit.per);
+    let _ = budget.release(slot, hold);
     Ok(answer)
 }
 
