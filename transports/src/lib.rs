@@ -18,6 +18,7 @@
 //! | `reqwest` | `reqwest::ReqwestTransport` (async); implies `tokio` | reqwest 0.13 (rustls, no default features), webpki-roots, rustls-native-certs, tokio |
 //! | `tower` | `tower::TowerTransport` (async): over any `tower::Service<http::Request<B>>` | tower-service, http-body, http-body-util: no runtime, no TLS |
 //! | `fetch` | on `wasm32-unknown-unknown` only: `fetch::FetchTransport` (JavaScript's `fetch`) and `fetch::JsTimer` (`setTimeout`), for a [`LocalAsyncClient`]; nothing on other targets | wasm-bindgen, wasm-bindgen-futures, js-sys, web-sys |
+//! | `redis` | `budget::RedisBudget`: a rate budget shared by a fleet through Redis (its async side with `tokio`) | redis (`script`; `tokio-comp` with `tokio`): no HTTP adapter, no TLS |
 //! | `tracing` | spans per call, run and attempt (operation, user id, attempt, status, Clerk code, trace id, waits); never a header or body | tracing |
 //!
 //! Each adapter module re-exports the crates its escape hatches take (`ureq::ureq`,
@@ -36,11 +37,18 @@
 //! - **returns every status as a response**, never as a transport error, so Clerk's error body
 //!   (code, trace id, `Retry-After`) is read by the core;
 //! - **requires HTTPS**: plain `http://` is refused before any DNS lookup or connection, unless
-//!   the host is loopback (`localhost`, `127.0.0.0/8`, `::1`) *and* `allow_loopback_http(true)`
-//!   was set on the builder (for emulators and tests); loopback HTTP never goes through a proxy;
+//!   the host is loopback (`localhost`, `127.0.0.0/8`, `::1`) *and* the caller asked for it: the
+//!   request carries the core's [`LoopbackHttp`](clerk_moderation_core::LoopbackHttp) mark (an
+//!   [`ApiConfig`] whose base URL is an explicit loopback `http://` URL gives it to every
+//!   request), or `allow_loopback_http(true)` was set on the builder. The transport checks the
+//!   host itself either way; loopback HTTP never goes through a proxy;
 //! - **times out**: 5 s to connect (TLS handshake included), 30 s for the whole call, body
 //!   included (both configurable);
-//! - **caps the response body** at 1 MiB (configurable), failing with a typed error;
+//! - **caps the response body**, sized per request: the larger of the builder's
+//!   `max_body_size` (1 MiB by default) and the request's
+//!   [`ResponseCap`](clerk_moderation_core::ResponseCap) (64 KiB for each user the answer can
+//!   hold: 6.4 MiB for a read of 100 users), failing with a typed error that says which cap
+//!   applied and how to raise it;
 //! - **trusts Mozilla's roots**, plus any PEM roots (`add_root_certificates_pem`, for a private
 //!   CA or a corporate TLS proxy) and the operating system's store (`add_os_root_certificates`)
 //!   you add on its builder, with the default timeouts kept;
@@ -50,31 +58,35 @@
 //!
 //! # What a failure means
 //!
-//! Every adapter classifies its failures the same way ([`Transport::classify`], and `class()` on
-//! each error), so that a caller, and the core's run, know whether the request reached Clerk
-//! and whether a retry can help:
+//! Every built-in adapter fails with one type, [`TransportError`], and classifies its failures
+//! the same way ([`Transport::classify`], and `class()` on each error), so that a caller, and the
+//! core's run, know whether the request reached Clerk and whether a retry can help:
 //!
 //! | failure | delivery | a retry can help |
 //! | --- | --- | --- |
 //! | refused insecure URL, invalid request, refused configuration | not sent | no |
 //! | DNS failure, connection refused or unreachable, connect timeout | not sent | yes |
-//! | TLS handshake failure (untrusted certificate, not TLS at all) | not sent | no |
+//! | TLS handshake failure (which one: [`TlsFailure`] — unknown issuer, expired, wrong name, not TLS at all) | not sent | no |
 //! | whole-call timeout, reset or early close after sending | may have been sent | yes |
 //! | body over the cap, malformed response | sent | no |
 //!
 //! A closure transport's plain error is read the safe way: may have been sent, transient.
 //!
+//! Every builder's `build…` returns `Result<_, TransportError>` (reading extra roots, say, can
+//! fail), and every `new()` the defaults, which cannot.
+//!
 //! # Calls and runs
 //!
 //! A client's single-user methods (`unlock`, `unban`, `lock`, `ban`, `get_user`) and `execute`
-//! retry as the [`RetryPolicy`] says (429 after its
-//! `Retry-After`, 409 `resource_locked`, 502/503/504, transient transport failures; never a 404
-//! or a 401), within a 60 s deadline per call. [`ClientError`] says why it stopped.
+//! retry as the [`RetryPolicy`] says (429 after its `Retry-After`, 409 `resource_locked`, a 500
+//! from Clerk, 502/503/504, transient transport failures; never a 404 or a 401), within a 60 s
+//! deadline per call. [`ClientError`] says why it stopped, with what Clerk answered.
 //!
 //! `run` does one action to any number of users with the core's
 //! [`Run`](clerk_moderation_core::Run): paced under the key's rate limit, 50 a request for ban
 //! and unban, one outcome per user handed to a [`RunObserver`] (a closure is one) as soon as it
-//! is known. [`Interrupt`] stops it cleanly.
+//! is known, each on Clerk's evidence. [`Interrupt`] stops it cleanly. With a shared
+//! [`budget`], several runs (threads, processes, machines) keep one key's pace together.
 //!
 //! # Tracing
 //!

@@ -216,6 +216,21 @@ impl ReqwestTransportBuilder {
         }
     }
 
+    /// A reqwest builder set up as this transport's own client is — rustls with ring and the
+    /// roots set on this builder, no redirects followed, HTTP/1.1, the connect timeout, pool and
+    /// proxy settings — for a client of your own: add your settings (a user agent, default
+    /// headers…), build it, and hand it to [`ReqwestTransportBuilder::build_with_client`]. A
+    /// plain `reqwest::Client::builder()` cannot build here: this crate links reqwest without a
+    /// TLS provider of its own, and hands it one through this.
+    pub fn reqwest_builder(&self) -> Result<ClientBuilder, TransportError> {
+        let tls = self.connection.trust.client_config()?;
+        let proxy = match &self.proxy {
+            ProxySetting::Set(proxy) => proxy.as_deref(),
+            ProxySetting::FromEnv => None,
+        };
+        Ok(self.client_builder(tls, proxy))
+    }
+
     /// Builds the transport and its client: rustls with ring and the roots set on this
     /// builder (Mozilla's by default), HTTP/1.1, no redirects. Fails only if reqwest or rustls
     /// refuse the settings.

@@ -20,6 +20,10 @@ Environment:
                     command but demo, and never printed
   CLERK_API_URL     the Backend API's base URL (default https://api.clerk.com), with or without
                     /v1; plain http:// only for a loopback host
+  CLERK_MODERATE_BUDGET
+                    the rate budget the runs share, as --budget takes it: redis://HOST:PORT/DB,
+                    file (the default: a small file in the state directory, for the runs of this
+                    machine) or off
 
 Exit status: 0 all done (or unchanged); 1 some users not found or failed; 2 usage or
 configuration error, nothing sent; 3 stopped early (a fatal answer such as a wrong key, or

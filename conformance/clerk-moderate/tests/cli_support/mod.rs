@@ -90,10 +90,16 @@ fn cut(text: &str) -> &str {
 /// The command, with only the variables `target` gives (none when `None`).
 pub fn command(target: Option<&Target>, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_clerk-moderate"));
+    // The runs' shared budget files go to a state directory of the tests' own, under the
+    // temporary directory, never the operator's.
+    let state =
+        std::env::temp_dir().join(format!("clerk-moderate-test-state-{}", std::process::id()));
     command
         .args(args)
         .env_remove("CLERK_SECRET_KEY")
-        .env_remove("CLERK_API_URL");
+        .env_remove("CLERK_API_URL")
+        .env_remove("CLERK_MODERATE_BUDGET")
+        .env("XDG_STATE_HOME", state);
     if let Some(target) = target {
         command
             .env("CLERK_SECRET_KEY", &target.key)
