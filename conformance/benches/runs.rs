@@ -19,8 +19,13 @@
 //!   no outcome was lost or given twice), client CPU (utime + stime from `/proc/self/stat`) and
 //!   peak RSS (`VmHWM`).
 //!
+//! - After each measurement, the emulator's own count (`GET /_emulator/stats`): the most
+//!   arrivals it saw in any 10 s window, beside its limit. It counts arrivals as Clerk does, so
+//!   a peak over the limit is a window Clerk would have answered with 429s.
+//!
 //! Settings: `RUNS_BULK` [100000], `RUNS_UNLOCK` [2000], `RUNS_ROUNDS` [1], `RUNS_LATENCY_MS`
-//! [20].
+//! [20] (several, comma-separated: `0,20,200`), `RUNS_INSTANCE` [production] (or development:
+//! 100 requests per 10 s, an `sk_test_` key, a pace of 95).
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
@@ -65,8 +70,24 @@ impl Contender {
 struct Job {
     action: Action,
     users: usize,
-    /// Users per second at Clerk's production limit: 1000 requests per 10 s.
+    /// Users per second at the instance's limit (1000 or 100 requests per 10 s).
     ceiling: f64,
+}
+
+/// The emulator's own count after a measurement: its peak window and its limit.
+fn emulator_peak(base_url: &str) -> (u64, u64) {
+    let root = base_url.trim_end_matches("/v1");
+    let body = ureq::get(&format!("{root}/_emulator/stats"))
+        .call()
+        .expect("the emulator's stats")
+        .into_body()
+        .read_to_string()
+        .expect("a body");
+    let stats: serde_json::Value = serde_json::from_str(&body).expect("JSON stats");
+    (
+        stats["peak_window"].as_u64().unwrap_or(0),
+        stats["limit"].as_u64().unwrap_or(0),
+    )
 }
 
 /// What a child measured.
@@ -77,6 +98,8 @@ struct Measured {
     distinct: usize,
     cpu: f64,
     hwm_kib: u64,
+    /// The emulator's peak window, and its limit.
+    peak: (u64, u64),
 }
 
 /// In the child: runs the job with the contender against the emulator the parent started.
@@ -142,11 +165,11 @@ fn child(contender: &str, action: &str) {
 }
 
 /// In the parent: one measurement, in a child process, against a fresh emulator.
-fn measure(contender: Contender, job: Job, latency_ms: usize) -> Measured {
+fn measure(contender: Contender, job: Job, latency_ms: usize, instance: &str) -> Measured {
     let emulator = EmulatorProcess::spawn(
         &[
             "--instance",
-            "production",
+            instance,
             "--bulk-unknown",
             "skip",
             "--latency",
@@ -180,6 +203,7 @@ fn measure(contender: Contender, job: Job, latency_ms: usize) -> Measured {
         .expect("the child reports");
     let _ = child.0.wait();
     let _ = std::fs::remove_file(&ids_path);
+    let peak = emulator_peak(&emulator.base_url);
     let f: Vec<f64> = line
         .split_whitespace()
         .skip(1)
@@ -200,6 +224,7 @@ fn measure(contender: Contender, job: Job, latency_ms: usize) -> Measured {
         distinct: f[9] as usize,
         cpu: f[10],
         hwm_kib: f[11] as u64,
+        peak,
     }
 }
 
@@ -210,14 +235,28 @@ fn main() {
         return;
     }
     let full = std::env::args().any(|a| a == "--bench");
-    let (bulk, unlock, latency) = if full {
+    let (bulk, unlock) = if full {
         (
             env_number("RUNS_BULK", 100_000),
             env_number("RUNS_UNLOCK", 2_000),
-            env_number("RUNS_LATENCY_MS", 20),
         )
     } else {
-        (500, 20, 0)
+        (500, 20)
+    };
+    let latencies: Vec<usize> = match std::env::var("RUNS_LATENCY_MS") {
+        Ok(list) if full => list
+            .split(',')
+            .map(|ms| ms.trim().parse().expect("RUNS_LATENCY_MS: milliseconds"))
+            .collect(),
+        _ if full => vec![20],
+        _ => vec![0],
+    };
+    let instance = std::env::var("RUNS_INSTANCE").unwrap_or_else(|_| "production".to_owned());
+    // Requests per second at the instance's limit.
+    let per_second = if instance == "development" {
+        10.0
+    } else {
+        100.0
     };
     let rounds = if full {
         env_number("RUNS_ROUNDS", 1)
@@ -228,57 +267,61 @@ fn main() {
         Job {
             action: Action::Unban,
             users: bulk,
-            ceiling: 5_000.0,
+            ceiling: 50.0 * per_second,
         },
         Job {
             action: Action::Unlock,
             users: unlock,
-            ceiling: 100.0,
+            ceiling: per_second,
         },
     ];
     println!(
-        "runs: bulk-unban {bulk} users, unlock {unlock} users, {latency} ms latency, {rounds} round(s), release={}",
+        "runs: {instance} instance, bulk-unban {bulk} users, unlock {unlock} users, {latencies:?} ms latency, {rounds} round(s), release={}",
         !cfg!(debug_assertions)
     );
     println!(
-        "\n| job | client | users | seconds | users/s | of the ceiling | 429s | requests | done / other | lost / twice | client CPU | CPU per user | peak RSS |"
+        "\n| job | latency | client | users | seconds | users/s | of the ceiling | 429s | peak window / limit | requests | done / other | lost / twice | client CPU | CPU per user | peak RSS |"
     );
     println!(
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for round in 0..rounds {
-        for (j, job) in jobs.iter().enumerate() {
-            for i in 0..Contender::ALL.len() {
-                // Rotate who goes first, round by round.
-                let contender = Contender::ALL[(i + round + j) % Contender::ALL.len()];
-                let m = measure(contender, *job, latency);
-                let s = m.stats;
-                let rate = job.users as f64 / m.seconds;
-                let other = s.not_found + s.failed + s.not_attempted;
-                println!(
-                    "| {} {} | {} | {} | {:.2} | {:.0} | {:.3} | {} | {} | {} / {other} | {} / {} | {:.2} s | {:.2} µs | {:.1} MiB |",
-                    if job.action == Action::Unban {
-                        "bulk-unban"
-                    } else {
-                        "unlock"
-                    },
-                    round + 1,
-                    contender.name(),
-                    job.users,
-                    m.seconds,
-                    rate,
-                    rate / job.ceiling,
-                    s.rate_limited,
-                    s.requests,
-                    s.done,
-                    job.users - m.distinct,
-                    m.outcomes - m.distinct,
-                    m.cpu,
-                    m.cpu * 1e6 / job.users as f64,
-                    m.hwm_kib as f64 / 1024.0,
-                );
-                assert_eq!(m.distinct, job.users, "an outcome for every user");
-                assert_eq!(m.outcomes, m.distinct, "no outcome twice");
+        for &latency in &latencies {
+            for (j, job) in jobs.iter().enumerate() {
+                for i in 0..Contender::ALL.len() {
+                    // Rotate who goes first, round by round.
+                    let contender = Contender::ALL[(i + round + j) % Contender::ALL.len()];
+                    let m = measure(contender, *job, latency, &instance);
+                    let s = m.stats;
+                    let rate = job.users as f64 / m.seconds;
+                    let other = s.not_found + s.failed + s.not_attempted;
+                    println!(
+                        "| {} {} | {latency} ms | {} | {} | {:.2} | {:.0} | {:.3} | {} | {} / {} | {} | {} / {other} | {} / {} | {:.2} s | {:.2} µs | {:.1} MiB |",
+                        if job.action == Action::Unban {
+                            "bulk-unban"
+                        } else {
+                            "unlock"
+                        },
+                        round + 1,
+                        contender.name(),
+                        job.users,
+                        m.seconds,
+                        rate,
+                        rate / job.ceiling,
+                        s.rate_limited,
+                        m.peak.0,
+                        m.peak.1,
+                        s.requests,
+                        s.done,
+                        job.users - m.distinct,
+                        m.outcomes - m.distinct,
+                        m.cpu,
+                        m.cpu * 1e6 / job.users as f64,
+                        m.hwm_kib as f64 / 1024.0,
+                    );
+                    assert_eq!(m.distinct, job.users, "an outcome for every user");
+                    assert_eq!(m.outcomes, m.distinct, "no outcome twice");
+                }
             }
         }
     }
