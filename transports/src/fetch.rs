@@ -25,13 +25,13 @@
 //!   [`Protocol`](TransportErrorKind::Protocol) that says so, sent and not worth a retry;
 //! - **HTTPS is required**, before anything is sent: plain `http://` only to a loopback host,
 //!   and only when the request carries the core's
-//!   [`LoopbackHttp`] mark (an `ApiConfig` with an
+//!   [`LoopbackHttp`](clerk_moderation_core::LoopbackHttp) mark (an `ApiConfig` with an
 //!   explicit loopback `http://` base URL) or [`FetchTransportBuilder::allow_loopback_http`]
 //!   is on;
 //! - **a whole-call timeout**, 30 s by default, body included: an `AbortController` cancels the
 //!   request when it passes, and whenever the call's future is dropped;
 //! - **a response cap**, 1 MiB by default, or the request's
-//!   [`ResponseCap`] if larger: a declared
+//!   [`ResponseCap`](clerk_moderation_core::ResponseCap) if larger: a declared
 //!   `Content-Length` over it is refused, and the body is read chunk by chunk and cancelled as
 //!   soon as it passes the cap, never buffered whole first;
 //! - **errors never show the key**: they hold the JavaScript error's name, message and code
@@ -63,9 +63,7 @@ use std::time::Duration;
 use clerk_moderation_core::http::{
     HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode,
 };
-use clerk_moderation_core::{
-    FailureClass, Instant, LocalAsyncTransport, LoopbackHttp, ResponseCap,
-};
+use clerk_moderation_core::{FailureClass, Instant, LocalAsyncTransport};
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -74,9 +72,9 @@ use web_sys::{
 };
 
 use crate::client::{LocalTimer, before};
-use crate::error::{BoxError, ErrorRepr, authorization, bearer_token};
-use crate::scheme::{Refusal, check_destination};
-use crate::{DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, TransportErrorKind};
+use crate::error::{BoxError, TransportError};
+use crate::settings::{BodyCap, Limits, limits_setters};
+use crate::{DEFAULT_TIMEOUT, TransportErrorKind};
 
 /// JavaScript's `fetch`, with the safe defaults the platform allows (see the
 /// [module docs](self)). Its futures are not `Send`: drive it with a
@@ -84,8 +82,7 @@ use crate::{DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, TransportErrorKind};
 #[derive(Clone, Debug)]
 pub struct FetchTransport {
     timeout: Option<Duration>,
-    max_body_size: u64,
-    allow_loopback_http: bool,
+    limits: Limits,
 }
 
 impl Default for FetchTransport {
@@ -98,57 +95,54 @@ impl FetchTransport {
     /// A transport with the defaults: a 30 s timeout per call, a 1 MiB cap (or the request's
     /// own, if larger), HTTPS only (loopback HTTP when the request is marked for it).
     pub fn new() -> Self {
-        Self::builder().build()
+        Self {
+            timeout: Some(DEFAULT_TIMEOUT),
+            limits: Limits::default(),
+        }
     }
 
     /// A builder, to change the defaults.
     pub fn builder() -> FetchTransportBuilder {
         FetchTransportBuilder {
-            transport: Self {
-                timeout: Some(DEFAULT_TIMEOUT),
-                max_body_size: DEFAULT_MAX_BODY_SIZE,
-                allow_loopback_http: false,
-            },
+            timeout: Some(DEFAULT_TIMEOUT),
+            limits: Limits::default(),
         }
     }
 
     /// Sends `request` and reads its answer, within the timeout.
-    async fn fetch(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, FetchError> {
-        let allow_loopback = self.allow_loopback_http || LoopbackHttp::is_marked(&request);
-        check_destination(request.uri(), allow_loopback).map_err(FetchError::refused)?;
-        let cap = ResponseCap::of(&request).map_or(self.max_body_size, |cap| {
-            cap.bytes().max(self.max_body_size)
-        });
-        let authorization = authorization(request.headers());
-        let secret = authorization.as_ref().and_then(bearer_token);
-        let controller =
-            AbortController::new().map_err(|e| FetchError::js(Phase::Setup, e, secret))?;
+    async fn fetch(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        // The HTTPS rule (with the request's LoopbackHttp mark), the cap (with its
+        // ResponseCap), and the secret to keep out of errors: as every built-in transport.
+        let admitted = self.limits.admit(&request)?;
+        let secret = admitted.secret.token();
+        let controller = AbortController::new().map_err(|e| js_error(Phase::Setup, e, secret))?;
         // Aborts the request however this call ends: at the timeout, or dropped by its caller.
         let _abort = AbortOnDrop(controller.clone());
-        let js_request = js_request(request, &controller)
-            .map_err(|e| FetchError::js(Phase::Setup, e, secret))?;
-        let exchange = exchange(js_request, cap, secret);
+        let js_request =
+            js_request(request, &controller).map_err(|e| js_error(Phase::Setup, e, secret))?;
+        let exchange = exchange(js_request, admitted.cap, secret);
         let Some(limit) = self.timeout else {
             return exchange.await;
         };
         let timer = JsTimer.sleep_until(Instant::now() + limit);
-        before(exchange, timer)
-            .await
-            .unwrap_or_else(|| Err(FetchError::timed_out(limit)))
+        before(exchange, timer).await.unwrap_or_else(|| {
+            Err(TransportError::new(TransportErrorKind::Timeout)
+                .with_detail(format!("no full response within {limit:?}")))
+        })
     }
 }
 
 impl LocalAsyncTransport for FetchTransport {
-    type Error = FetchError;
+    type Error = TransportError;
 
     fn send(
         &self,
         request: Request<Vec<u8>>,
-    ) -> impl Future<Output = Result<Response<Vec<u8>>, FetchError>> {
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, TransportError>> {
         self.fetch(request)
     }
 
-    fn classify(error: &FetchError) -> FailureClass {
+    fn classify(error: &TransportError) -> FailureClass {
         error.class()
     }
 }
@@ -156,33 +150,26 @@ impl LocalAsyncTransport for FetchTransport {
 /// Builds a [`FetchTransport`].
 #[derive(Clone, Debug)]
 pub struct FetchTransportBuilder {
-    transport: FetchTransport,
+    timeout: Option<Duration>,
+    limits: Limits,
 }
 
 impl FetchTransportBuilder {
+    limits_setters!();
+
     /// Bounds each call, response body included (30 s by default); `None` for no bound.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.transport.timeout = timeout;
+        self.timeout = timeout;
         self
     }
 
-    /// The most a response body may take, in bytes (1 MiB by default); a request's own
-    /// [`ResponseCap`], if larger, wins.
-    pub fn max_body_size(mut self, bytes: u64) -> Self {
-        self.transport.max_body_size = bytes;
-        self
-    }
-
-    /// Sends plain `http://` to loopback hosts (`localhost`, `127.0.0.0/8`, `::1`) even when the
-    /// request is not marked [`LoopbackHttp`]; any other plain HTTP is refused all the same.
-    pub fn allow_loopback_http(mut self, allow: bool) -> Self {
-        self.transport.allow_loopback_http = allow;
-        self
-    }
-
-    /// The transport.
-    pub fn build(self) -> FetchTransport {
-        self.transport
+    /// The transport. Like every builder of this crate, `build` returns a `Result`; this one
+    /// reads nothing and cannot fail.
+    pub fn build(self) -> Result<FetchTransport, TransportError> {
+        Ok(FetchTransport {
+            timeout: self.timeout,
+            limits: self.limits,
+        })
     }
 }
 
@@ -234,36 +221,37 @@ fn ignore_outcome(promise: Promise) {
 /// Sends `request` and reads the answer, its body within `cap`.
 async fn exchange(
     request: web_sys::Request,
-    cap: u64,
+    cap: BodyCap,
     secret: Option<&[u8]>,
-) -> Result<Response<Vec<u8>>, FetchError> {
+) -> Result<Response<Vec<u8>>, TransportError> {
     let promise = global_function("fetch")
         .and_then(|fetch| fetch.call1(&js_sys::global(), &request))
-        .map_err(|e| FetchError::js(Phase::Setup, e, secret))?;
+        .map_err(|e| js_error(Phase::Setup, e, secret))?;
     let answer = JsFuture::from(Promise::from(promise))
         .await
-        .map_err(|e| FetchError::js(Phase::Connect, e, secret))?;
+        .map_err(|e| js_error(Phase::Connect, e, secret))?;
     let answer: web_sys::Response = answer.unchecked_into();
     if answer.type_() == ResponseType::Opaqueredirect {
-        return Err(FetchError::hidden_redirect());
+        return Err(TransportError::new(TransportErrorKind::Protocol).with_detail(
+            "the answer is a redirect, which this platform hides (an opaque redirect): it is not \
+             Clerk's answer, and it was not followed",
+        ));
     }
     let status = StatusCode::from_u16(answer.status()).map_err(|_| {
-        FetchError::new(
-            TransportErrorKind::Protocol,
-            format!("status {} is not an HTTP status", answer.status()),
-        )
+        TransportError::new(TransportErrorKind::Protocol)
+            .with_detail(format!("status {} is not an HTTP status", answer.status()))
     })?;
     let headers = headers(&answer.headers())?;
     let declared = headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > cap) {
+    if declared.is_some_and(|length| length > cap.bytes) {
         if let Some(body) = answer.body() {
             ignore_outcome(body.cancel());
         }
-        return Err(FetchError::body_too_large(cap));
+        return Err(cap.exceeded());
     }
-    let capacity = declared.unwrap_or(0).min(cap);
+    let capacity = declared.unwrap_or(0).min(cap.bytes);
     let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     if let Some(stream) = answer.body() {
         let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
@@ -277,8 +265,9 @@ async fn exchange(
 
 /// The response's headers, as `http` has them; JavaScript keeps header values as byte strings
 /// (one character a byte).
-fn headers(js: &web_sys::Headers) -> Result<HeaderMap, FetchError> {
-    let malformed = || FetchError::new(TransportErrorKind::Protocol, "a malformed header");
+fn headers(js: &web_sys::Headers) -> Result<HeaderMap, TransportError> {
+    let malformed =
+        || TransportError::new(TransportErrorKind::Protocol).with_detail("a malformed header");
     let mut headers = HeaderMap::new();
     let Ok(Some(entries)) = js_sys::try_iter(js) else {
         return Ok(headers);
@@ -302,13 +291,13 @@ fn headers(js: &web_sys::Headers) -> Result<HeaderMap, FetchError> {
 async fn read_capped(
     reader: &ReadableStreamDefaultReader,
     body: &mut Vec<u8>,
-    cap: u64,
+    cap: BodyCap,
     secret: Option<&[u8]>,
-) -> Result<(), FetchError> {
+) -> Result<(), TransportError> {
     loop {
         let read = JsFuture::from(reader.read())
             .await
-            .map_err(|e| FetchError::js(Phase::Body, e, secret))?;
+            .map_err(|e| js_error(Phase::Body, e, secret))?;
         let done = Reflect::get(&read, &JsValue::from_str("done"))
             .ok()
             .and_then(|done| done.as_bool())
@@ -320,16 +309,14 @@ async fn read_capped(
             .ok()
             .and_then(|value| value.dyn_into().ok())
             .ok_or_else(|| {
-                FetchError::new(
-                    TransportErrorKind::Protocol,
-                    "a body chunk that is not bytes",
-                )
+                TransportError::new(TransportErrorKind::Protocol)
+                    .with_detail("a body chunk that is not bytes")
             })?;
         let start = body.len();
         let length = chunk.length() as usize;
-        if (start + length) as u64 > cap {
+        if (start + length) as u64 > cap.bytes {
             ignore_outcome(reader.cancel());
-            return Err(FetchError::body_too_large(cap));
+            return Err(cap.exceeded());
         }
         body.resize(start + length, 0);
         chunk.copy_to(&mut body[start..]);
@@ -422,101 +409,21 @@ enum Phase {
     Body,
 }
 
-/// Why the fetch transport got no usable response: a [`TransportErrorKind`] and what it means
-/// ([`FetchError::class`]), by the crate docs' table, as for every built-in transport. Its
-/// `source()` is the JavaScript error as text, when there was one.
-pub struct FetchError(ErrorRepr);
-
-impl FetchError {
-    /// What went wrong.
-    pub fn kind(&self) -> TransportErrorKind {
-        self.0.kind
-    }
-
-    /// What the failure means: whether the request reached the server, and whether a retry can
-    /// help.
-    pub fn class(&self) -> FailureClass {
-        self.0.class
-    }
-
-    /// Whether a retry of the same request can succeed.
-    pub fn is_transient(&self) -> bool {
-        self.0.class.is_transient()
-    }
-
-    /// Whether the request may have reached the server (`false`: it certainly did not).
-    pub fn may_have_been_sent(&self) -> bool {
-        !self.0.class.was_not_sent()
-    }
-
-    /// The whole call took longer than the timeout.
-    pub fn is_timeout(&self) -> bool {
-        self.0.kind == TransportErrorKind::Timeout
-    }
-
-    /// The response body was larger than the cap.
-    pub fn is_body_too_large(&self) -> bool {
-        self.0.kind == TransportErrorKind::BodyTooLarge
-    }
-
-    /// Plain HTTP refused (not loopback, or loopback HTTP neither marked nor switched on).
-    pub fn is_insecure_scheme(&self) -> bool {
-        self.0.kind == TransportErrorKind::InsecureScheme
-    }
-
-    fn new(kind: TransportErrorKind, detail: impl Into<std::borrow::Cow<'static, str>>) -> Self {
-        Self(ErrorRepr::new(kind, detail, None, None))
-    }
-
-    fn refused(refusal: Refusal) -> Self {
-        match refusal {
-            Refusal::Insecure(detail) => Self::new(TransportErrorKind::InsecureScheme, detail),
-            Refusal::Invalid(detail) => Self::new(TransportErrorKind::InvalidRequest, detail),
-        }
-    }
-
-    fn timed_out(limit: Duration) -> Self {
-        Self::new(
-            TransportErrorKind::Timeout,
-            format!("no full response within {limit:?}"),
-        )
-    }
-
-    fn body_too_large(cap: u64) -> Self {
-        Self::new(
-            TransportErrorKind::BodyTooLarge,
-            format!("the cap is {cap} bytes"),
-        )
-    }
-
-    fn hidden_redirect() -> Self {
-        Self::new(
-            TransportErrorKind::Protocol,
-            "the answer is a redirect, which this platform hides (an opaque redirect): it is \
-             not Clerk's answer, and it was not followed",
-        )
-    }
-
-    /// A JavaScript error thrown or rejected in `phase`, classified by the code Node's `fetch`
-    /// gives in its `cause`, if any.
-    fn js(phase: Phase, error: JsValue, secret: Option<&[u8]>) -> Self {
-        let failure = JsFailure::read(&error);
-        let kind = match (phase, failure.code.as_deref()) {
-            (Phase::Setup, _) => TransportErrorKind::InvalidRequest,
-            (_, Some(code)) => kind_of_code(code, phase),
-            (Phase::Body, None) => TransportErrorKind::Io,
-            (Phase::Connect, None) => failure
-                .message
-                .as_deref()
-                .map_or(TransportErrorKind::Other, kind_of_message),
-        };
-        Self(ErrorRepr::new(
-            kind,
-            "",
-            Some(Box::new(failure) as BoxError),
-            secret,
-        ))
-    }
+/// A JavaScript error thrown or rejected in `phase`, classified by the code Node's `fetch`
+/// gives in its `cause`, if any (else by Deno's words, else the safe way); the JavaScript error,
+/// as text, is the source.
+fn js_error(phase: Phase, error: JsValue, secret: Option<&[u8]>) -> TransportError {
+    let failure = JsFailure::read(&error);
+    let kind = match (phase, failure.code.as_deref()) {
+        (Phase::Setup, _) => TransportErrorKind::InvalidRequest,
+        (_, Some(code)) => kind_of_code(code, phase),
+        (Phase::Body, None) => TransportErrorKind::Io,
+        (Phase::Connect, None) => failure
+            .message
+            .as_deref()
+            .map_or(TransportErrorKind::Other, kind_of_message),
+    };
+    TransportError::new(kind).caused_by(Box::new(failure) as BoxError, secret)
 }
 
 /// What a Node error code means, as the other transports read the same fault.
@@ -615,24 +522,3 @@ impl fmt::Display for JsFailure {
 }
 
 impl std::error::Error for JsFailure {}
-
-impl fmt::Display for FetchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt_display(f)
-    }
-}
-
-impl fmt::Debug for FetchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt_debug("FetchError", f)
-    }
-}
-
-impl std::error::Error for FetchError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0
-            .source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
-    }
-}

@@ -12,7 +12,7 @@
 //! | feature | adds | pulls in |
 //! | --- | --- | --- |
 //! | *(none)* | [`Client`] (blocking, over any [`Transport`]), [`AsyncClient`] (over any [`AsyncTransport`], with a [`Timer`] you give), [`TransportError`], [`TransportErrorKind`], [`is_loopback_host`] | the core and `http` only |
-//! | `tokio` | [`AsyncClient::new`] and `TokioTimer`: tokio's timer | tokio (`time`) |
+//! | `tokio` | `AsyncClient::new` and `TokioTimer`: tokio's timer | tokio (`time`) |
 //! | `ureq` | `ureq::UreqTransport` (blocking) | ureq 3 (stable API only), rustls (ring), webpki-roots, webpki-root-certs, rustls-native-certs |
 //! | `hyper` | `hyper::HyperTransport` (async); implies `tokio` | hyper 1, hyper-util, hyper-rustls (ring), webpki-roots, rustls-native-certs, tokio |
 //! | `reqwest` | `reqwest::ReqwestTransport` (async); implies `tokio` | reqwest 0.13 (rustls, no default features), webpki-roots, rustls-native-certs, tokio |
@@ -149,14 +149,16 @@ mod error;
     feature = "ureq",
     feature = "hyper",
     feature = "reqwest",
-    feature = "tower"
+    feature = "tower",
+    all(feature = "fetch", target_family = "wasm", target_os = "unknown")
 ))]
 mod scheme;
 #[cfg(any(
     feature = "ureq",
     feature = "hyper",
     feature = "reqwest",
-    feature = "tower"
+    feature = "tower",
+    all(feature = "fetch", target_family = "wasm", target_os = "unknown")
 ))]
 mod settings;
 #[cfg(any(feature = "ureq", feature = "hyper", feature = "reqwest"))]

@@ -10,7 +10,8 @@ use clerk_moderation_core::http::{Method, Request};
 use clerk_moderation_core::{
     ApiConfig, Delivery, FailureClass, LocalAsyncTransport, ResponseCap, SecretKey,
 };
-use clerk_moderation_transports::fetch::{FetchError, FetchTransport, JsTimer};
+use clerk_moderation_transports::TransportError;
+use clerk_moderation_transports::fetch::{FetchTransport, JsTimer};
 use clerk_moderation_transports::{AsyncClient, LocalAsyncClient, TransportErrorKind};
 use clerk_moderation_wasm_e2e::{env, run_job, seeded_users};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -50,10 +51,13 @@ fn request(method: Method, url: &str) -> Request<Vec<u8>> {
 }
 
 fn loopback() -> FetchTransport {
-    FetchTransport::builder().allow_loopback_http(true).build()
+    FetchTransport::builder()
+        .allow_loopback_http(true)
+        .build()
+        .unwrap()
 }
 
-fn check_kind(error: &FetchError, kind: TransportErrorKind, class: FailureClass) {
+fn check_kind(error: &TransportError, kind: TransportErrorKind, class: FailureClass) {
     assert_eq!(error.kind(), kind, "{error}: {error:?}");
     assert_eq!(error.class(), class, "{error}");
     assert_eq!(FetchTransport::classify(error), class);
@@ -121,7 +125,8 @@ async fn a_silent_server_is_cut_at_the_timeout() {
     let transport = FetchTransport::builder()
         .allow_loopback_http(true)
         .timeout(Some(Duration::from_millis(300)))
-        .build();
+        .build()
+        .unwrap();
     let error = transport
         .send(request(Method::GET, &format!("{url}/v1/users/count")))
         .await
@@ -141,7 +146,8 @@ async fn a_body_over_the_cap_is_cut_and_the_requests_own_cap_wins() {
     let small = FetchTransport::builder()
         .allow_loopback_http(true)
         .max_body_size(4 * 1024)
-        .build();
+        .build()
+        .unwrap();
     let error = small.send(request(Method::GET, &list)).await.unwrap_err();
     assert!(error.is_body_too_large());
     check_kind(
