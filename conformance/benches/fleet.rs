@@ -45,10 +45,8 @@ use clerk_moderation_transports::Client;
 use clerk_moderation_transports::budget::{Budget, FileBudget, RedisBudget, Take};
 use clerk_moderation_transports::ureq::UreqTransport;
 
-#[path = "support/redis_server.rs"]
-mod redis_server;
 mod support;
-use redis_server::RedisServer;
+use clerk_moderation_conformance::redis_server::RedisServer;
 use support::{
     ChildGuard, EmulatorProcess, clerk_moderate_binary, env_number, proc_cpu_secs, proc_state,
 };
@@ -368,7 +366,7 @@ fn fleet(settings: &Settings, files: &Files, shared: bool) -> Fleet {
     let redis = shared.then(RedisServer::start);
     let sharing = redis
         .as_ref()
-        .map_or(Sharing::None, |redis| Sharing::Redis(redis.url()));
+        .map_or(Sharing::None, |redis| Sharing::Redis(redis.url(0)));
     let state = Scratch::new("state");
     let binary = clerk_moderate_binary();
     let started = Instant::now();
@@ -465,7 +463,7 @@ fn cost(settings: &Settings, contender: &str) -> (f64, u64, u64, f64) {
     let redis = (contender == "redis").then(RedisServer::start);
     let sharing = match contender {
         "file" => Sharing::File(scratch.0.join("state")),
-        "redis" => Sharing::Redis(redis.as_ref().expect("started").url()),
+        "redis" => Sharing::Redis(redis.as_ref().expect("started").url(0)),
         _ => Sharing::None,
     };
     let started = Instant::now();
@@ -605,7 +603,7 @@ fn calls_phase(settings: &Settings) {
     let key = SecretKey::new("sk_live_fleet_bench").expect("a key");
     let limit = RateLimit::new(1000, Duration::from_secs(1));
     let (lease, per) = (Duration::from_secs(60), Duration::from_millis(50));
-    let redis_budget = RedisBudget::for_instance(&redis.url(), &key).expect("a Redis URL");
+    let redis_budget = RedisBudget::for_instance(&redis.url(0), &key).expect("a Redis URL");
     let stores: [(&str, Box<dyn Budget>); 2] = [
         ("redis", Box::new(redis_budget)),
         ("file", Box::new(FileBudget::for_instance(&scratch.0, &key))),

@@ -11,6 +11,7 @@
 //!   `null` versus missing, unknown enum values), errors, operations, user ids (valid and
 //!   hostile), statuses, headers and bodies. Feature `strategies` (on by default): without it
 //!   the crate compiles no proptest.
+//! - [`redis_server`]: a real `redis-server` of a test's own, for shared-budget tests.
 //! - [`kit`]: runs a fixed list of scenarios through any `Transport` or `AsyncTransport` against
 //!   a fresh emulator and returns a typed report.
 //!
@@ -37,6 +38,7 @@
 pub mod decoder;
 pub mod emulator;
 pub mod kit;
+pub mod redis_server;
 #[cfg(feature = "strategies")]
 #[cfg_attr(docsrs, doc(cfg(feature = "strategies")))]
 pub mod strategies;

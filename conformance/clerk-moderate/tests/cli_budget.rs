@@ -2,14 +2,13 @@
 //! default, Redis when given, none with `off` — and say which on the banner.
 
 mod cli_support;
-mod redis_support;
 
 use std::process::Stdio;
 use std::time::Duration;
 
 use clerk_moderation_conformance::emulator::Emulator;
+use clerk_moderation_conformance::redis_server::{RedisServer, free_port};
 use cli_support::*;
-use redis_support::{RedisServer, free_port};
 
 /// An emulator that allows 20 requests per 2 s, with `n` users to unlock.
 fn limited(n: usize) -> (Emulator, Vec<String>) {

@@ -4,7 +4,6 @@
 //! gets exactly one outcome.
 
 mod cli_support;
-mod redis_support;
 
 use std::collections::HashMap;
 use std::process::Stdio;
@@ -12,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clerk_moderation_conformance::emulator::{Emulator, Instance};
+use clerk_moderation_conformance::redis_server::RedisServer;
 use clerk_moderation_core::{
     Action, ApiConfig, OutcomeKind, RunOptions, SecretKey, UserId, UserOutcome,
 };
@@ -19,7 +19,6 @@ use clerk_moderation_transports::Client;
 use clerk_moderation_transports::budget::RedisBudget;
 use clerk_moderation_transports::ureq::UreqTransport;
 use cli_support::*;
-use redis_support::RedisServer;
 
 /// Users each of the six acts on: 1200 requests in all, more than one window allows, so the
 /// window must turn over while all six are running.

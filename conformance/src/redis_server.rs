@@ -1,20 +1,26 @@
-//! A `redis-server` of the test's own on 127.0.0.1 (a free port, no persistence), stopped by
-//! its pid when dropped. A missing binary fails the test, saying how to install it.
-
-#![allow(dead_code)]
+//! A real `redis-server` of a test's or a bench's own, for the shared-budget tests of any
+//! crate: on 127.0.0.1, on a free port, with no persistence, stopped by its own pid when
+//! dropped. A missing binary is a failure that says how to install it, never a silent pass.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A running `redis-server`.
+#[derive(Debug)]
 pub struct RedisServer {
     child: Child,
+    /// Its port on 127.0.0.1.
     pub port: u16,
 }
 
 impl RedisServer {
     /// Starts one and waits (10 s at most) until it answers `PING`.
+    ///
+    /// # Panics
+    ///
+    /// When `redis-server` is not installed or does not answer: these tests need a real one.
     pub fn start() -> Self {
         for _ in 0..5 {
             // A port found free may be taken before the server binds it: try a few.
@@ -46,6 +52,11 @@ impl RedisServer {
             let _ = server.child.kill();
         }
         panic!("redis-server did not answer PING");
+    }
+
+    /// The process id, for `/proc` readings (its CPU time, say).
+    pub fn pid(&self) -> String {
+        self.child.id().to_string()
     }
 
     /// `redis://127.0.0.1:<port>/<db>`.
