@@ -12,7 +12,7 @@
 //! banned) and, when shared, a fresh `redis-server`. Six participants start together, each
 //! with its own users: four `clerk-moderate unban --from FILE --yes --json --budget URL|off`,
 //! two `Client<UreqTransport>::run(Action::Unban, …)` with `RunOptions::default()` (the pace
-//! from the `sk_live_` key, 950 per 10 s, 16 in flight) and a `RedisBudget` or none. Figures:
+//! from the `sk_live_` key, 950 per 10 s, 32 in flight) and a `RedisBudget` or none. Figures:
 //! aggregate users/s from the first start to the last exit, as a ratio of the ceiling (Clerk's
 //! 1000 requests per 10 s × 50 users a request = 5000 users/s); the emulator's 429s and peak
 //! window (`GET /_emulator/stats`); Redis round trips per request sent (the library runs count

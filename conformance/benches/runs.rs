@@ -12,7 +12,7 @@
 //! - Each measurement runs in its own child process (this bench, re-executed with `RUNS_CHILD`
 //!   set), so that its CPU time and peak RSS are its own: `Client<UreqTransport>::run` or
 //!   `AsyncClient<HyperTransport>::run` (tokio, current thread) with the default
-//!   `RunOptions` (pace from the key: 950 requests per 10 s; 16 in flight).
+//!   `RunOptions` (pace from the key: 950 requests per 10 s; 32 in flight).
 //! - Jobs: bulk-unban 100 000 users (2 000 requests of 50; the ceiling is 5 000 users/s) and
 //!   unlock 2 000 users (one request each; the ceiling is 100 users/s).
 //! - Reported: users/s and its ratio to the ceiling, 429s received, the outcome counts (and that

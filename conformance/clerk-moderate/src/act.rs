@@ -202,7 +202,7 @@ fn run_options(args: &ActArgs) -> RunOptions {
     options
 }
 
-/// `unban 1234 users (5 repeated ids dropped) · at most 950 requests per 10 s · 16 in flight`,
+/// `unban 1234 users (5 repeated ids dropped) · at most 950 requests per 10 s · 32 in flight`,
 /// each count with its noun in the number it takes.
 fn plan(
     action: Action,

@@ -89,7 +89,7 @@ pub struct UsersArgs {
     #[arg(long, value_name = "N/SECONDS", value_parser = parse_rate)]
     pub rate: Option<RateLimit>,
 
-    /// At most N requests in flight at once (default 16).
+    /// At most N requests in flight at once (default 32).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY as i64))]
     pub concurrency: Option<u16>,
 

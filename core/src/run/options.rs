@@ -21,7 +21,7 @@ pub enum Pace {
 
 /// How a run paces, retries, bounds and batches its requests.
 ///
-/// The defaults suit a run against Clerk: the pace from the key, 16 requests in flight (after
+/// The defaults suit a run against Clerk: the pace from the key, 32 requests in flight (after
 /// the first, which goes alone: a wrong key then costs one request), the default
 /// [`RetryPolicy`], 60 s per user for all its attempts and waits, bulk endpoints for ban and
 /// unban, and at most 32 transport failures in a row before the run stops.
@@ -55,7 +55,9 @@ impl Default for RunOptions {
         Self {
             retry: RetryPolicy::default(),
             pace: Pace::FromKey,
-            concurrency: 16,
+            // Enough to keep Clerk's production pace (95 a second) at 300 ms a round trip: in
+            // flight is latency times rate, and the pace, not this, is the limit.
+            concurrency: 32,
             user_deadline: Some(Duration::from_secs(60)),
             bulk: true,
             dry_run: false,

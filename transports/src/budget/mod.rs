@@ -39,7 +39,7 @@
 //! failures in a row (32 by default), every user left `not_attempted`. Clerk's limit is never
 //! exceeded for want of a store. The stores bound each call (the file's lock is waited for at
 //! most a second; Redis has connect and response timeouts, 1 s each by default), so a dead
-//! store stops a run of 16 requests in flight about ten seconds after it died.
+//! store stops a run within seconds: 32 failed takes in a row, each bounded by those timeouts.
 
 mod deferred;
 mod file;
