@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use http::StatusCode;
 
 use super::machine::Run;
-use super::outcome::{FatalError, NotAttemptedReason, Outcome};
+use super::outcome::{FatalError, NotAttemptedReason, Outcome, is_fatal};
 use super::unit::{Reread, Unit, UnitKind};
 use crate::Instant;
 use crate::error::ResponseError;
@@ -287,18 +287,6 @@ fn latest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
-    }
-}
-
-/// Answers after which every later request would fail the same way.
-pub(super) fn is_fatal(error: &ResponseError) -> bool {
-    match error.status() {
-        StatusCode::UNAUTHORIZED | StatusCode::PAYMENT_REQUIRED => true,
-        // A 403 from Clerk with another code concerns this user alone; the feature switched off,
-        // or a proxy's 403 without Clerk's body, concerns every request.
-        StatusCode::FORBIDDEN => !error.is_clerk_shaped() || error.has_code("feature_not_enabled"),
-        StatusCode::BAD_REQUEST => error.has_code("api_version_invalid"),
-        _ => false,
     }
 }
 

@@ -7,10 +7,9 @@ use std::time::SystemTime;
 
 use http::{Request, Response, StatusCode};
 
-use super::answers::is_fatal;
 use super::ledger::Ledger;
 use super::options::RunOptions;
-use super::outcome::{FatalError, NotAttemptedReason, Outcome, RunStats, UserOutcome};
+use super::outcome::{FatalError, NotAttemptedReason, Outcome, RunStats, UserOutcome, is_fatal};
 use super::pace::{Pacer, RateLimit};
 use super::schedule::Schedule;
 use super::unit::{Unit, UnitKind, listable};

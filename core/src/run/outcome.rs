@@ -158,6 +158,18 @@ pub enum NotAttemptedReason {
     Fatal(Arc<FatalError>),
 }
 
+/// Answers after which every later request would fail the same way.
+pub(super) fn is_fatal(error: &ResponseError) -> bool {
+    match error.status() {
+        StatusCode::UNAUTHORIZED | StatusCode::PAYMENT_REQUIRED => true,
+        // A 403 from Clerk with another code concerns this user alone; the feature switched off,
+        // or a proxy's 403 without Clerk's body, concerns every request.
+        StatusCode::FORBIDDEN => !error.is_clerk_shaped() || error.has_code("feature_not_enabled"),
+        StatusCode::BAD_REQUEST => error.has_code("api_version_invalid"),
+        _ => false,
+    }
+}
+
 /// An answer that stops a whole run: every later request would get it too.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
