@@ -1,6 +1,12 @@
-//! A real `redis-server` of a test's or a bench's own, for the shared-budget tests of any
-//! crate: on 127.0.0.1, on a free port, with no persistence, stopped by its own pid when
-//! dropped. A missing binary is a failure that says how to install it, never a silent pass.
+//! A real `redis-server` of a test's or a bench's own, for the shared-budget tests and benches
+//! that stand on this crate (the command line's, the fleet bench): on 127.0.0.1, on a free
+//! port, with no persistence, stopped by its own pid when dropped. A missing binary is a
+//! failure that says how to install it, never a silent pass.
+//!
+//! The transports crate's own Redis tests keep a fuller guard of their own
+//! (`transports/tests/budget_support`: it also kills and freezes the server mid-run): that crate
+//! cannot depend on this one, which depends on it, and a file shared by path would not build
+//! from either crate's package.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -188,7 +188,9 @@ pub fn released_and_expired_places_free(store: impl Fn() -> Arc<dyn Budget>) {
 }
 
 /// A `redis-server` of the test's own on 127.0.0.1: a free port, no persistence, killed by its
-/// pid on drop.
+/// pid on drop. The conformance crate has a smaller one
+/// (`clerk_moderation_conformance::redis_server`) that this crate cannot use: the conformance
+/// crate depends on this one.
 pub struct RedisServer {
     child: Option<Child>,
     pub port: u16,
